@@ -1,0 +1,86 @@
+"""What Airflow learns about this provider at start-up (entry point ``apache_airflow_provider``).
+
+Airflow imports this module at every start, so it imports nothing heavy: no ``airflow``, no ``requests``.
+Airflow >= 3.2's React UI learns the ``gong`` connection form only from the dict below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_gong import __version__
+
+__all__ = ["get_provider_info"]
+
+_INTEGRATION = "Gong"
+_MODULE = "airflow_provider_gong"
+
+
+def get_provider_info() -> dict[str, Any]:
+    """Return the provider's metadata: modules, and the ``gong`` connection type with its form fields."""
+    return {
+        "package-name": "airflow-provider-gong",
+        "name": "Gong",
+        "description": "`Gong <https://www.gong.io/>`__ revenue intelligence: users API hook, operator and "
+        "rate-limit sensor.\n",
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": _INTEGRATION,
+                "external-doc-url": "https://gong.app.gong.io/settings/api/documentation",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [{"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.hooks.gong"]}],
+        "operators": [{"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.operators.users"]}],
+        "sensors": [{"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.sensors.rate_limit"]}],
+        "triggers": [
+            {"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.triggers.rate_limit"]}
+        ],
+        "connection-types": [
+            {
+                "connection-type": "gong",
+                "hook-class-name": "airflow_provider_gong.hooks.gong.GongHook",
+                "hook-name": "Gong",
+                "ui-field-behaviour": {
+                    "hidden-fields": ["port", "schema"],
+                    "relabeling": {
+                        "host": "Gong API base URL",
+                        "login": "Access key",
+                        "password": "Access key secret",
+                    },
+                    "placeholders": {
+                        "host": "https://us-12345.api.gong.io",
+                        "login": "Access key from Gong > Company settings > API",
+                        "password": "Access key secret (leave empty when using an OAuth access token)",
+                    },
+                },
+                "conn-fields": {
+                    "access_token": {
+                        "label": "OAuth access token",
+                        "description": "Bearer token of a Gong OAuth app with the scope api:users:read. "
+                        "Use it instead of the access key and secret, not with them.",
+                        "schema": {"type": ["string", "null"], "format": "password"},
+                    },
+                    "timeout": {
+                        "label": "Timeout (seconds)",
+                        "description": "How long to wait for Gong to connect and for each read. Default 30.",
+                        "schema": {"type": ["number", "null"], "exclusiveMinimum": 0},
+                    },
+                    "max_retries": {
+                        "label": "Max retries",
+                        "description": "Retries of a call that failed on a connection error, a timeout, "
+                        "a 5xx or a 429. Default 5.",
+                        "schema": {"type": ["integer", "null"], "minimum": 0},
+                    },
+                    "calls_per_second": {
+                        "label": "Calls per second",
+                        "description": "Client-side pace per worker process, shared by all its tasks. "
+                        "Gong allows 3 calls per second per company by default; set a share of it when "
+                        "several workers call Gong at once. 0 switches pacing off.",
+                        "schema": {"type": ["number", "null"], "minimum": 0, "default": 3},
+                    },
+                },
+            }
+        ],
+    }

@@ -1,0 +1,760 @@
+"""GongHook: the Airflow connection to Gong and every HTTP call the provider makes."""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cached_property
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import requests
+from airflow.sdk import BaseHook
+from airflow.sdk.log import mask_secret
+
+from airflow_provider_gong import __version__
+from airflow_provider_gong.exceptions import (
+    GongApiError,
+    GongConfigError,
+    GongConnectionError,
+    GongNotFoundError,
+    GongRateLimitError,
+    GongTimeoutError,
+    api_error_class,
+)
+from airflow_provider_gong.pacing import Pacer, shared_pacer
+from airflow_provider_gong.retry import RetryPolicy, parse_retry_after
+from airflow_provider_gong.user_ids import validate_user_id, validate_user_ids
+
+__all__ = ["DEFAULT_BASE_URL", "GongHook"]
+
+#: Used when the connection has no host; works for many US tenants only.
+DEFAULT_BASE_URL = "https://api.gong.io"
+#: Gong's documented page size for user listings, and the most ids sent in one filter.
+PAGE_SIZE = 100
+#: Gong's message for a filter that matched nobody (answered as a 404, which is no failure).
+NO_USERS_FOUND = "no users found corresponding to the provided filters"
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 5
+DEFAULT_CALLS_PER_SECOND = 3.0
+DEFAULT_MAX_RETRY_WAIT = 60.0
+USER_AGENT = f"airflow-provider-gong/{__version__}"
+
+_EXCERPT_CHARS = 200
+
+
+@dataclass(frozen=True)
+class GongSettings:
+    """
+    What the hook resolved from its connection and arguments, once per hook.
+
+    :param base_url: Gong API base URL, without a trailing ``/`` or ``/v2``.
+    :param authorization: The ``Authorization`` header value (masked in logs).
+    :param auth_mode: ``"basic"`` or ``"bearer"``.
+    :param timeout: Seconds to wait for Gong to connect and for each read.
+    :param max_retries: Retries after the first attempt.
+    :param calls_per_second: Client-side pace (0 = off).
+    """
+
+    base_url: str
+    authorization: str
+    auth_mode: Literal["basic", "bearer"]
+    timeout: float
+    max_retries: int
+    calls_per_second: float
+
+    def __repr__(self) -> str:
+        # Never show the Authorization value, even in a debugger or a traceback.
+        return (
+            f"GongSettings(base_url={self.base_url!r}, auth_mode={self.auth_mode!r}, "
+            f"timeout={self.timeout!r}, max_retries={self.max_retries!r}, "
+            f"calls_per_second={self.calls_per_second!r})"
+        )
+
+
+class _GongAuth(requests.auth.AuthBase):
+    """Sets the Authorization header; being the session's auth keeps ``~/.netrc`` from replacing it."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = self._value
+        return request
+
+    def __repr__(self) -> str:
+        return "<GongAuth ***>"
+
+
+class GongHook(BaseHook):
+    """
+    Talk to Gong's REST API (users) with an Airflow connection of type ``gong``.
+
+    The connection holds the company's API base URL (host), and either an access key (login) with its
+    secret (password) for Basic auth, or an OAuth ``access_token`` (extra) for Bearer auth. Nothing is
+    looked up and no request is sent until the first call. Every call goes through one retry policy
+    (:class:`~airflow_provider_gong.retry.RetryPolicy`) and a client-side pace shared by every hook of the
+    process that talks to the same company.
+
+    The hook is safe to share between threads: each thread gets its own keep-alive ``requests.Session``
+    (built on its first call, then reused), since a ``Session`` is not documented as thread-safe.
+
+    :param gong_conn_id: The Airflow connection id.
+    :param timeout: Seconds to wait for Gong (connect, and each read); overrides the ``timeout`` extra.
+        Default 30.
+    :param max_retries: Retries of a failed call; overrides the ``max_retries`` extra. Default 5.
+    :param calls_per_second: Client-side pace; overrides the ``calls_per_second`` extra. Default 3,
+        Gong's default limit per company; 0 switches pacing off.
+    :param max_retry_wait: The longest ``Retry-After`` (seconds) the hook sleeps inside the task; a 429
+        asking for longer raises :class:`~airflow_provider_gong.exceptions.GongRateLimitError` at once.
+        Default 60.
+    :param sleep: Sleep function for retry waits (tests inject a fake one). Default :func:`time.sleep`.
+    """
+
+    conn_name_attr = "gong_conn_id"
+    default_conn_name = "gong_default"
+    conn_type = "gong"
+    hook_name = "Gong"
+
+    def __init__(
+        self,
+        gong_conn_id: str = default_conn_name,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        calls_per_second: float | None = None,
+        max_retry_wait: float | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.gong_conn_id = gong_conn_id
+        self._timeout_arg = timeout
+        self._max_retries_arg = max_retries
+        self._calls_per_second_arg = calls_per_second
+        self._max_retry_wait = DEFAULT_MAX_RETRY_WAIT if max_retry_wait is None else max_retry_wait
+        self._sleep = sleep or time.sleep
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+        self._settings_lock = threading.Lock()
+        self._settings: GongSettings | None = None
+
+    # ------------------------------------------------------------------ connection and settings
+
+    @property
+    def settings(self) -> GongSettings:
+        """The connection resolved and checked: looked up once, on first use, by one thread."""
+        settings = self._settings
+        if settings is None:
+            with self._settings_lock:
+                if self._settings is None:
+                    self._settings = self._resolve_settings()
+                settings = self._settings
+        return settings
+
+    def _resolve_settings(self) -> GongSettings:
+        conn = self.get_connection(self.gong_conn_id)
+        extras = conn.extra_dejson or {}
+        cid = self.gong_conn_id
+        base_url = normalize_base_url(conn.host, conn.port, conn_id=cid)
+        token = str(_extra(extras, "access_token") or "").strip()
+        login = (conn.login or "").strip()
+        password = conn.password or ""
+        has_basic = bool(login or password)
+        if token and has_basic:
+            raise GongConfigError(
+                f"Gong connection '{cid}' has both an access key/secret and an OAuth access_token; "
+                "keep exactly one of them"
+            )
+        if token:
+            mask_secret(token)
+            authorization, mode = f"Bearer {token}", "bearer"
+        elif login and password:
+            mask_secret(password)
+            encoded = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
+            mask_secret(encoded)
+            authorization, mode = f"Basic {encoded}", "basic"
+        elif has_basic:
+            missing = "Access key secret (password)" if login else "Access key (login)"
+            raise GongConfigError(f"Gong connection '{cid}' has no {missing}; set both or use access_token")
+        else:
+            raise GongConfigError(
+                f"Gong connection '{cid}' has no credentials: set the Access key (login) and Access key "
+                "secret (password), or an OAuth access_token in the extras"
+            )
+        mask_secret(authorization)
+        return GongSettings(
+            base_url=base_url,
+            authorization=authorization,
+            auth_mode=mode,  # type: ignore[arg-type]
+            timeout=_number(
+                self._timeout_arg, extras, "timeout", DEFAULT_TIMEOUT, cid, minimum=0, strict_minimum=True
+            ),
+            max_retries=int(
+                _number(self._max_retries_arg, extras, "max_retries", DEFAULT_MAX_RETRIES, cid, integer=True)
+            ),
+            calls_per_second=_number(
+                self._calls_per_second_arg, extras, "calls_per_second", DEFAULT_CALLS_PER_SECOND, cid
+            ),
+        )
+
+    @cached_property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy of this hook (from ``max_retries`` and ``max_retry_wait``)."""
+        return RetryPolicy(
+            max_retries=self.settings.max_retries, max_retry_wait=self._max_retry_wait, sleep=self._sleep
+        )
+
+    @cached_property
+    def pacer(self) -> Pacer:
+        """The pace shared by every hook of this process that talks to the same company."""
+        settings = self.settings
+        return shared_pacer(settings.base_url, settings.authorization, settings.calls_per_second)
+
+    @property
+    def session(self) -> requests.Session:
+        """This thread's keep-alive session (built on first use, then reused)."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.auth = _GongAuth(self.settings.authorization)
+            session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
+
+    def get_conn(self) -> requests.Session:
+        """Return this thread's ``requests.Session`` for Gong (Airflow's usual hook accessor)."""
+        return self.session
+
+    def close(self) -> None:
+        """Close every session this hook opened (their pooled connections too)."""
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+        self._local = threading.local()
+
+    # ------------------------------------------------------------------ HTTP
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: dict[str, Any] | None = None,
+        retry: bool = True,
+    ) -> dict[str, Any]:
+        """
+        Call one Gong endpoint under the pace and the retry policy; return the decoded JSON object.
+
+        :param method: HTTP method, e.g. ``"GET"``.
+        :param path: Path below the base URL, e.g. ``"/v2/users/123"``.
+        :param params: Query parameters.
+        :param json: JSON body.
+        :param retry: ``False`` makes a single attempt (e.g. a connection test).
+        :raises GongApiError: (or a subclass) when Gong answers with an error or an unreadable body.
+        :raises GongConnectionError: when Gong cannot be reached (``GongTimeoutError`` on timeouts).
+        """
+        what = f"{method} {path}"
+
+        def attempt() -> dict[str, Any]:
+            return self._send_once(method, path, params=params, json=json)
+
+        if not retry:
+            return attempt()
+        return self.retry_policy.call(attempt, log=self.log, what=what)
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None,
+        json: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        settings = self.settings
+        url = settings.base_url + path
+        self.pacer.acquire()
+        try:
+            response = self.session.request(method, url, params=params, json=json, timeout=settings.timeout)
+        except requests.Timeout as err:
+            raise GongTimeoutError(
+                f"Gong {method} {path} at {settings.base_url} timed out after {settings.timeout:g} s"
+            ) from err
+        except requests.exceptions.SSLError as err:
+            raise GongConnectionError(
+                f"Gong {method} {path}: TLS failed with {settings.base_url} ({type(err).__name__}); "
+                "check the base URL and the certificate trust store",
+                retryable=False,
+            ) from err
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as err:
+            raise GongConnectionError(
+                f"Gong {method} {path}: connection to {settings.base_url} failed ({type(err).__name__})"
+            ) from err
+        return self._decode(response, method, path)
+
+    def _decode(self, response: requests.Response, method: str, path: str) -> dict[str, Any]:
+        status = response.status_code
+        body: Any = None
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if 200 <= status < 300:
+            if isinstance(body, dict):
+                return body
+            raise GongApiError(status, method, path, detail=_unreadable(response, body))
+        request_id = body.get("requestId") if isinstance(body, dict) else None
+        errors = _errors_of(body)
+        cls = api_error_class(status)
+        detail = None if errors else _unreadable(response, body)
+        if cls is GongRateLimitError:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            hint = None
+            if retry_after is not None:
+                self.pacer.hold_off(retry_after)
+                if retry_after > self._max_retry_wait:
+                    hint = (
+                        f"Gong asks to wait {retry_after:.0f} s, longer than this hook's max_retry_wait of "
+                        f"{self._max_retry_wait:g} s (the company's daily quota may be spent): wait it out "
+                        "with GongRateLimitSensor, or run GongUserOperator with deferrable=True"
+                    )
+            raise GongRateLimitError(
+                status,
+                method,
+                path,
+                request_id=_str_or_none(request_id),
+                errors=errors,
+                detail=detail,
+                hint=hint,
+                retry_after=retry_after,
+            )
+        raise cls(status, method, path, request_id=_str_or_none(request_id), errors=errors, detail=detail)
+
+    # ------------------------------------------------------------------ users
+
+    def get_user(self, user_id: str | int) -> dict[str, Any]:
+        """
+        Retrieve one user (``GET /v2/users/{id}``), exactly as Gong sent it (unknown fields kept).
+
+        :param user_id: Gong's user id: a string or integer of 1-20 digits.
+        :raises ValueError: when the id is not a Gong user id (before any request).
+        :raises GongNotFoundError: when Gong has no such user.
+        """
+        uid = validate_user_id(user_id)
+        path = f"/v2/users/{uid}"
+        body = self.call("GET", path)
+        user = body.get("user")
+        if not isinstance(user, dict):
+            raise GongApiError(
+                200,
+                "GET",
+                path,
+                request_id=_str_or_none(body.get("requestId")),
+                detail=f"unexpected answer shape: {_keys(body)} (expected 'user')",
+            )
+        return user
+
+    def get_user_settings_history(self, user_id: str | int) -> list[dict[str, Any]]:
+        """
+        Retrieve a user's settings history (``GET /v2/users/{id}/settings-history``).
+
+        :param user_id: Gong's user id: a string or integer of 1-20 digits.
+        """
+        uid = validate_user_id(user_id)
+        path = f"/v2/users/{uid}/settings-history"
+        body = self.call("GET", path)
+        history = body.get("userSettingsHistory")
+        if not isinstance(history, list):
+            raise GongApiError(
+                200,
+                "GET",
+                path,
+                request_id=_str_or_none(body.get("requestId")),
+                detail=f"unexpected answer shape: {_keys(body)} (expected 'userSettingsHistory')",
+            )
+        return history
+
+    def iter_users(
+        self,
+        user_ids: Iterable[str | int] | None = None,
+        *,
+        created_from: datetime | str | None = None,
+        created_to: datetime | str | None = None,
+        include_avatars: bool = False,
+        missing: Literal["raise", "skip"] = "raise",
+    ) -> Iterator[dict[str, Any]]:
+        """
+        Yield users, page by page, with as few calls as Gong allows.
+
+        - ``user_ids=None``: every user of the company (``GET /v2/users``, following the cursor), or,
+          with a created-date filter, ``POST /v2/users/extensive``.
+        - ``user_ids`` given: ``POST /v2/users/extensive`` with up to 100 ids per call, so N distinct ids
+          cost ceil(N/100) calls. Users come in the order the ids were given, each once.
+
+        Every id is checked before the first request. Each page is retried on its own, so a failure
+        mid-way never fetches or yields an earlier page again.
+
+        :param user_ids: Ids to fetch (str or int, 1-20 digits), or ``None`` for all users.
+        :param created_from: Only users created at or after this time (ISO-8601 string or datetime;
+            a naive datetime is taken as UTC).
+        :param created_to: Only users created before this time (exclusive).
+        :param include_avatars: Include Gong's synthetic avatar users.
+        :param missing: What to do with ids Gong did not return: ``"raise"`` (default) yields the users
+            found, then raises :class:`GongNotFoundError` naming up to 10 missing ids and their count;
+            ``"skip"`` logs them at WARNING and goes on.
+        """
+        if missing not in ("raise", "skip"):
+            raise ValueError(f"missing must be 'raise' or 'skip', got {missing!r}")
+        if not isinstance(include_avatars, bool):
+            raise ValueError(f"include_avatars must be True or False, got {include_avatars!r}")
+        ids = None if user_ids is None else validate_user_ids(user_ids)
+        date_filter: dict[str, Any] = {}
+        if created_from is not None:
+            date_filter["createdFromDateTime"] = _iso_datetime(created_from, "created_from")
+        if created_to is not None:
+            date_filter["createdToDateTime"] = _iso_datetime(created_to, "created_to")
+        if "createdFromDateTime" in date_filter and "createdToDateTime" in date_filter:
+            start = datetime.fromisoformat(date_filter["createdFromDateTime"])
+            end = datetime.fromisoformat(date_filter["createdToDateTime"])
+            if start >= end:
+                raise ValueError(
+                    f"created_from ({date_filter['createdFromDateTime']}) must be before "
+                    f"created_to ({date_filter['createdToDateTime']})"
+                )
+        started = time.monotonic()
+        progress = _Progress(self, total=len(ids) if ids is not None else None)
+        if ids is None:
+            if date_filter:
+                pages = self._pages("POST", {"filter": {**date_filter, "includeAvatars": include_avatars}})
+            else:
+                pages = self._pages("GET", {"includeAvatars": "true" if include_avatars else "false"})
+            for records, users in pages:
+                progress.page(records, len(users))
+                yield from users
+        else:
+            yield from self._users_by_id(ids, date_filter, include_avatars, missing, progress)
+        self.log.info(
+            "fetched %d users in %.1f s (%d page%s)",
+            progress.fetched,
+            time.monotonic() - started,
+            progress.pages,
+            "" if progress.pages == 1 else "s",
+        )
+
+    def get_users(
+        self,
+        user_ids: Iterable[str | int] | None = None,
+        *,
+        created_from: datetime | str | None = None,
+        created_to: datetime | str | None = None,
+        include_avatars: bool = False,
+        missing: Literal["raise", "skip"] = "raise",
+    ) -> list[dict[str, Any]]:
+        """
+        Return :meth:`iter_users` as a list (same arguments).
+
+        :param user_ids: Ids to fetch, or ``None`` for all users.
+        :param created_from: Only users created at or after this time.
+        :param created_to: Only users created before this time.
+        :param include_avatars: Include Gong's synthetic avatar users.
+        :param missing: ``"raise"`` or ``"skip"`` ids Gong did not return.
+        """
+        return list(
+            self.iter_users(
+                user_ids,
+                created_from=created_from,
+                created_to=created_to,
+                include_avatars=include_avatars,
+                missing=missing,
+            )
+        )
+
+    def _users_by_id(
+        self,
+        ids: Sequence[str],
+        date_filter: dict[str, Any],
+        include_avatars: bool,
+        missing: Literal["raise", "skip"],
+        progress: _Progress,
+    ) -> Iterator[dict[str, Any]]:
+        not_found: list[str] = []
+        for start in range(0, len(ids), PAGE_SIZE):
+            chunk = ids[start : start + PAGE_SIZE]
+            found: dict[str, dict[str, Any]] = {}
+            body = {"filter": {**date_filter, "userIds": list(chunk), "includeAvatars": include_avatars}}
+            for records, users in self._pages("POST", body):
+                for user in users:
+                    found.setdefault(str(user.get("id")), user)
+                progress.page(records, len(users))
+            chunk_missing = [uid for uid in chunk if uid not in found]
+            if chunk_missing:
+                not_found.extend(chunk_missing)
+                if missing == "skip":
+                    self.log.warning(
+                        "Gong returned no user for %d id(s), skipped: %s",
+                        len(chunk_missing),
+                        ", ".join(chunk_missing[:10]) + (" ..." if len(chunk_missing) > 10 else ""),
+                    )
+            for uid in chunk:
+                if uid in found:
+                    yield found[uid]
+        if not_found and missing == "raise":
+            shown = ", ".join(not_found[:10]) + (" ..." if len(not_found) > 10 else "")
+            error = GongNotFoundError(
+                404,
+                "POST",
+                "/v2/users/extensive",
+                errors=[f"{len(not_found)} of {len(ids)} requested users not found: {shown}"],
+                hint="Pass missing='skip' to skip ids Gong does not know",
+            )
+            error.missing_ids = not_found  # type: ignore[attr-defined]
+            raise error
+
+    def _pages(
+        self, method: Literal["GET", "POST"], inputs: dict[str, Any]
+    ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """Yield ``(records, users)`` for each page of a listing, following Gong's cursor."""
+        path = "/v2/users" if method == "GET" else "/v2/users/extensive"
+        cursor: str | None = None
+        while True:
+            try:
+                if method == "GET":
+                    params = dict(inputs, **({"cursor": cursor} if cursor else {}))
+                    body = self.call("GET", path, params=params)
+                else:
+                    body = self.call(
+                        "POST", path, json=dict(inputs, **({"cursor": cursor} if cursor else {}))
+                    )
+            except GongNotFoundError as err:
+                if any(NO_USERS_FOUND in message.lower() for message in err.errors):
+                    return
+                raise
+            records, users = body.get("records"), body.get("users")
+            if not isinstance(records, dict) or not isinstance(users, list):
+                raise GongApiError(
+                    200,
+                    method,
+                    path,
+                    request_id=_str_or_none(body.get("requestId")),
+                    detail=f"unexpected answer shape: {_keys(body)} (expected 'records' and 'users')",
+                )
+            yield records, users
+            next_cursor = records.get("cursor")
+            if not next_cursor:
+                return
+            if next_cursor == cursor:
+                raise GongApiError(
+                    200,
+                    method,
+                    path,
+                    request_id=_str_or_none(body.get("requestId")),
+                    detail="Gong returned the same cursor twice; stopping to avoid a loop",
+                )
+            cursor = str(next_cursor)
+
+    # ------------------------------------------------------------------ connection test
+
+    def test_connection(self) -> tuple[bool, str]:
+        """
+        Check the connection with one cheap authenticated call; never raises, never shows a secret.
+
+        :return: ``(True, message)`` naming the base URL, or ``(False, message)`` with the status and
+            Gong's requestId.
+        """
+        try:
+            base_url = self.settings.base_url
+        except Exception as err:
+            return False, str(err)
+        try:
+            body = self.call("GET", "/v2/users", params={"includeAvatars": "false"}, retry=False)
+        except GongApiError as err:
+            return False, f"Gong at {base_url} refused the test: {err}"
+        except Exception as err:
+            return False, f"Gong at {base_url} could not be reached: {err}"
+        records = body.get("records") if isinstance(body, dict) else None
+        total = records.get("totalRecords") if isinstance(records, dict) else None
+        users = f"; {total} users visible" if isinstance(total, int) else ""
+        return True, (f"Connected to Gong at {base_url} with {self.settings.auth_mode} auth{users}")
+
+
+class _Progress:
+    """Counts pages and users, and logs ``fetched 300/10000 users (page 3)`` once per page."""
+
+    def __init__(self, hook: GongHook, total: int | None) -> None:
+        self._hook = hook
+        self.total = total
+        self.fetched = 0
+        self.pages = 0
+
+    def page(self, records: dict[str, Any], count: int) -> None:
+        self.pages += 1
+        self.fetched += count
+        if self.total is None and isinstance(records.get("totalRecords"), int):
+            self.total = records["totalRecords"]
+        total = "?" if self.total is None else str(self.total)
+        self._hook.log.info("fetched %d/%s users (page %d)", self.fetched, total, self.pages)
+
+
+def normalize_base_url(host: str | None, port: int | None = None, *, conn_id: str = "gong_default") -> str:
+    """
+    Turn a connection host into Gong's API base URL, refusing anything credentials must not go to.
+
+    Accepts ``us-12345.api.gong.io``, ``https://us-12345.api.gong.io/``, ``.../v2``; an empty host means
+    ``https://api.gong.io``. ``http://`` is allowed only to loopback (127.0.0.0/8, ::1, localhost).
+
+    :param host: The connection's host field.
+    :param port: The connection's port field, used when the host names none.
+    :param conn_id: The connection id, for error messages.
+    """
+    text = (host or "").strip()
+    if not text:
+        return DEFAULT_BASE_URL
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': host {host!r} uses {scheme}://; Gong's API is https:// "
+            "(e.g. https://us-12345.api.gong.io)"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': host {host!r} must be a plain base URL such as "
+            "https://us-12345.api.gong.io (no credentials, query or fragment)"
+        )
+    try:
+        hostname = parts.hostname
+        url_port = parts.port
+    except ValueError as err:
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': host {host!r} is not a valid URL ({err})"
+        ) from None
+    if not hostname:
+        raise GongConfigError(f"Gong connection '{conn_id}': host {host!r} names no server")
+    if scheme == "http" and not _is_loopback(hostname):
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': refusing to send credentials over plain http to {hostname}; "
+            "use https:// (http is only allowed to localhost/127.0.0.1/::1, e.g. the Gong emulator)"
+        )
+    netloc = f"[{hostname}]" if ":" in hostname else hostname
+    if url_port is not None:
+        netloc += f":{url_port}"
+    elif port:
+        netloc += f":{int(port)}"
+    path = parts.path.rstrip("/")
+    if path.lower().endswith("/v2"):
+        path = path[:-3].rstrip("/")
+    return f"{scheme}://{netloc}{path}"
+
+
+def _is_loopback(hostname: str) -> bool:
+    if hostname.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def _number(
+    argument: float | None,
+    extras: dict[str, Any],
+    name: str,
+    default: float,
+    conn_id: str,
+    *,
+    integer: bool = False,
+    minimum: float = 0,
+    strict_minimum: bool = False,
+) -> float:
+    """The argument if given, else the extra (a number, or a numeric string from a URI), else default."""
+    source = "argument" if argument is not None else "extra"
+    raw: Any = argument if argument is not None else _extra(extras, name)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return default
+    kind = "a whole number" if integer else "a number"
+    problem = f"{source} '{name}' of Gong connection '{conn_id}' must be {kind}"
+    if isinstance(raw, bool):
+        raise GongConfigError(f"{problem}, got {raw!r}")
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise GongConfigError(f"{problem}, got {raw!r}") from None
+    if not math.isfinite(value) or (integer and not value.is_integer()):
+        raise GongConfigError(f"{problem}, got {raw!r}")
+    if value < minimum or (strict_minimum and value == minimum):
+        bound = f"greater than {minimum:g}" if strict_minimum else f"at least {minimum:g}"
+        raise GongConfigError(
+            f"{source} '{name}' of Gong connection '{conn_id}' must be {bound}, got {raw!r}"
+        )
+    return value
+
+
+def _extra(extras: dict[str, Any], name: str) -> Any:
+    """An extra by its bare name, or by the ``extra__gong__`` prefixed name older UIs stored."""
+    value = extras.get(name)
+    return extras.get(f"extra__gong__{name}") if value is None else value
+
+
+def _iso_datetime(value: datetime | str, name: str) -> str:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        except ValueError:
+            raise ValueError(
+                f"{name} {value!r} is not an ISO-8601 date-time (e.g. 2024-01-31T00:00:00Z)"
+            ) from None
+    else:
+        raise ValueError(f"{name} must be a datetime or an ISO-8601 string, got {type(value).__name__}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.isoformat()
+
+
+def _errors_of(body: Any) -> list[str]:
+    if not isinstance(body, dict):
+        return []
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        return [str(item) for item in errors]
+    if isinstance(errors, str):
+        return [errors]
+    return []
+
+
+def _unreadable(response: requests.Response, body: Any) -> str:
+    content_type = response.headers.get("Content-Type", "no content type")
+    if body is not None:
+        return f"unexpected answer shape: {_keys(body)}"
+    text = " ".join(response.text.split())
+    excerpt = text[:_EXCERPT_CHARS] + ("..." if len(text) > _EXCERPT_CHARS else "")
+    return (
+        f"answer is not Gong's JSON ({content_type}): {excerpt!r}"
+        if excerpt
+        else (f"empty answer ({content_type})")
+    )
+
+
+def _keys(body: Any) -> str:
+    if isinstance(body, dict):
+        return "keys " + ", ".join(sorted(map(str, body))[:10]) if body else "an empty object"
+    return f"a JSON {type(body).__name__}"
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,116 @@
+"""Validation and parsing of Gong user ids.
+
+Gong identifies a user by a numeric id of up to 20 digits, sent as a string. Every id is checked here
+before any request is sent, so a typo fails the task at once instead of costing calls.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+__all__ = ["MAX_ID_DIGITS", "parse_user_ids", "validate_user_id", "validate_user_ids"]
+
+#: Gong's documented maximum length of a user id.
+MAX_ID_DIGITS = 20
+
+_ID_RE = re.compile(rf"[0-9]{{1,{MAX_ID_DIGITS}}}")
+_SEPARATORS_RE = re.compile(r"[,\s]+")
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def validate_user_id(user_id: object) -> str:
+    """
+    Return a Gong user id as the string Gong expects, or raise ``ValueError`` naming the bad value.
+
+    Accepted: a ``str`` or ``int`` of 1 to 20 digits; spaces around a string are dropped.
+
+    :param user_id: The id to check.
+    """
+    if isinstance(user_id, bool) or not isinstance(user_id, (str, int)):
+        raise ValueError(
+            f"Invalid Gong user id {_show(user_id)}: expected a string or integer of 1-{MAX_ID_DIGITS} "
+            f"digits, got {type(user_id).__name__}"
+        )
+    text = user_id.strip() if isinstance(user_id, str) else str(user_id)
+    if not _ID_RE.fullmatch(text):
+        if not text:
+            reason = "it is empty"
+        elif text.isdigit():
+            reason = f"it has {len(text)} digits, more than Gong's {MAX_ID_DIGITS}"
+        else:
+            reason = f"Gong user ids are 1-{MAX_ID_DIGITS} digits only"
+        raise ValueError(f"Invalid Gong user id {_show(user_id)}: {reason}")
+    return text
+
+
+def validate_user_ids(user_ids: Iterable[object]) -> list[str]:
+    """
+    Validate every id of a collection; return them as strings, first occurrences only, in input order.
+
+    All ids are checked before the function returns, and the error names each bad one (up to 10),
+    with its position, so nothing is sent when any id is wrong.
+
+    :param user_ids: A list, tuple or other iterable of ids (not a string or a mapping).
+    """
+    if isinstance(user_ids, (str, bytes, dict)) or not isinstance(user_ids, Iterable):
+        raise ValueError(
+            f"Invalid Gong user ids {_show(user_ids)}: expected a list of ids, got {type(user_ids).__name__}"
+        )
+    seen: dict[str, None] = {}
+    problems: list[str] = []
+    for position, raw in enumerate(user_ids):
+        try:
+            seen.setdefault(validate_user_id(raw), None)
+        except ValueError as err:
+            problems.append(f"[{position}] {err}")
+    if problems:
+        shown = "; ".join(problems[:10])
+        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        raise ValueError(f"{len(problems)} invalid Gong user id(s): {shown}{more}")
+    return list(seen)
+
+
+def parse_user_ids(value: object) -> list[str] | None:
+    """
+    Turn any form an operator accepts into a validated list of ids, or ``None`` for "all users".
+
+    Accepted forms: ``None``; one id (``str`` or ``int``); a list or tuple of ids; a string of ids
+    separated by commas and/or spaces; a string that holds a JSON list (what a Jinja template or an
+    XCom pull usually renders to).
+
+    :param value: What the user (or the rendered template) gave.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                decoded = json.loads(text)
+            except json.JSONDecodeError as err:
+                raise ValueError(
+                    f"Invalid Gong user ids {_show(value)}: it looks like a JSON list but does not parse "
+                    f"({err.msg} at position {err.pos})"
+                ) from None
+            if not isinstance(decoded, list):
+                raise ValueError(f"Invalid Gong user ids {_show(value)}: expected a JSON list")
+            return validate_user_ids(decoded)
+        if not text:
+            raise ValueError(
+                f"Invalid Gong user ids {_show(value)}: the string is empty (use None for all users)"
+            )
+        return validate_user_ids(part for part in _SEPARATORS_RE.split(text) if part)
+    if isinstance(value, (list, tuple)):
+        return validate_user_ids(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [validate_user_id(value)]
+    raise ValueError(
+        f"Invalid Gong user ids {_show(value)}: expected an id, a list of ids, a comma- or space-separated "
+        f"string or a JSON list, got {type(value).__name__}"
+    )
