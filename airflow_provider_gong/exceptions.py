@@ -18,6 +18,7 @@ __all__ = [
     "GongError",
     "GongNotFoundError",
     "GongRateLimitError",
+    "GongResultTooLargeError",
     "GongServerError",
     "GongTimeoutError",
     "api_error_class",
@@ -33,6 +34,10 @@ class GongError(AirflowException):
 
 class GongConfigError(GongError, ValueError):
     """The Gong connection or a hook argument is unusable; raised before any request is sent."""
+
+
+class GongResultTooLargeError(GongError):
+    """A task's result is too large for XCom; the message names the options (``output_path``, ``fields``)."""
 
 
 class GongConnectionError(GongError):

@@ -6,6 +6,7 @@ before any request is sent, so a typo fails the task at once instead of costing 
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Iterable
@@ -76,13 +77,32 @@ def validate_user_ids(user_ids: Iterable[object]) -> list[str]:
     return list(seen)
 
 
+def _decode_list(value: str, text: str) -> list[object]:
+    """Decode a rendered list: JSON, or the Python repr a template gives for a list (``['1', '2']``)."""
+    try:
+        decoded = json.loads(text)
+    except json.JSONDecodeError as err:
+        try:
+            decoded = ast.literal_eval(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            raise ValueError(
+                f"Invalid Gong user ids {_show(value)}: it looks like a list but does not parse as JSON "
+                f"({err.msg} at position {err.pos})"
+            ) from None
+    if not isinstance(decoded, (list, tuple)):
+        raise ValueError(
+            f"Invalid Gong user ids {_show(value)}: expected a list, got {type(decoded).__name__}"
+        )
+    return list(decoded)
+
+
 def parse_user_ids(value: object) -> list[str] | None:
     """
     Turn any form an operator accepts into a validated list of ids, or ``None`` for "all users".
 
     Accepted forms: ``None``; one id (``str`` or ``int``); a list or tuple of ids; a string of ids
-    separated by commas and/or spaces; a string that holds a JSON list (what a Jinja template or an
-    XCom pull usually renders to).
+    separated by commas and/or spaces; a string that holds a JSON list, or the Python repr of a list
+    (what a Jinja template such as ``"{{ params.user_ids }}"`` renders to).
 
     :param value: What the user (or the rendered template) gave.
     """
@@ -90,17 +110,13 @@ def parse_user_ids(value: object) -> list[str] | None:
         return None
     if isinstance(value, str):
         text = value.strip()
-        if text.startswith("["):
-            try:
-                decoded = json.loads(text)
-            except json.JSONDecodeError as err:
-                raise ValueError(
-                    f"Invalid Gong user ids {_show(value)}: it looks like a JSON list but does not parse "
-                    f"({err.msg} at position {err.pos})"
-                ) from None
-            if not isinstance(decoded, list):
-                raise ValueError(f"Invalid Gong user ids {_show(value)}: expected a JSON list")
-            return validate_user_ids(decoded)
+        if "{{" in text or "{%" in text:
+            raise ValueError(
+                f"Invalid Gong user ids {_show(value)}: this is an unrendered Jinja template; pass it to a "
+                "templated field (GongUserOperator.user_ids) so Airflow renders it first"
+            )
+        if text.startswith(("[", "(")):
+            return validate_user_ids(_decode_list(value, text))
         if not text:
             raise ValueError(
                 f"Invalid Gong user ids {_show(value)}: the string is empty (use None for all users)"

@@ -1,0 +1,87 @@
+"""
+Example pipeline: fetch Gong users and report who is active, per manager and per spoken language.
+
+- ``fetch_chosen_users`` fetches the users whose ids come in the DAG params (100 ids per Gong call).
+- ``fetch_all_users`` fetches every user of the company, keeping only the keys the report needs so the
+  XCom stays small (set ``output_path`` instead when a company has thousands of users).
+- ``active_users_report`` counts active users per manager and per primary spoken language, and checks
+  that the chosen users are among all users.
+
+Run it against the bundled Gong emulator with the README's demo command, or against your Gong by setting
+``AIRFLOW_CONN_GONG_DEFAULT`` and ``airflow dags test example_gong_users -c '{"user_ids": ["..."]}'``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pendulum
+from airflow.sdk import DAG, Param, task
+
+from airflow_provider_gong.operators.users import GongUserOperator
+
+# Gong allows 3 calls per second and 10,000 calls per day per *company*, shared by every worker and DAG.
+# The hook paces each worker process on its own; running Gong tasks in one pool (create it with
+# `airflow pools set gong_api 1 "Gong API calls"`) keeps all workers together under the limit.
+GONG_POOL = "gong_api"
+
+with DAG(
+    dag_id="example_gong_users",
+    schedule=None,
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    tags=["example", "gong"],
+    params={
+        "user_ids": Param(
+            [],
+            type="array",
+            items={"type": "string", "pattern": "^[0-9]{1,20}$"},
+            description="Gong user ids to fetch in detail (strings of up to 20 digits).",
+        ),
+    },
+    doc_md=__doc__,
+) as dag:
+    chosen = GongUserOperator(
+        task_id="fetch_chosen_users",
+        user_ids="{{ params.user_ids | tojson }}",
+        pool=GONG_POOL,
+    )
+
+    everyone = GongUserOperator(
+        task_id="fetch_all_users",
+        user_ids=None,
+        fields=["id", "emailAddress", "active", "managerId", "spokenLanguages"],
+        pool=GONG_POOL,
+    )
+
+    @task
+    def active_users_report(chosen_users: list[dict[str, Any]], all_users: list[dict[str, Any]]) -> dict[str, Any]:
+        """Count active users per manager and per primary spoken language."""
+        active = [user for user in all_users if user.get("active")]
+        per_manager = Counter(user.get("managerId") or "(no manager)" for user in active)
+        per_language = Counter(_primary_language(user) for user in active)
+        known = {user["id"] for user in all_users}
+        report = {
+            "users": len(all_users),
+            "active_users": len(active),
+            "chosen_users": [user["id"] for user in chosen_users],
+            "chosen_users_unknown_in_listing": [u["id"] for u in chosen_users if u["id"] not in known],
+            "active_per_manager": dict(per_manager.most_common()),
+            "active_per_primary_language": dict(per_language.most_common()),
+        }
+        print("Gong active-users report:")
+        print(f"  {report['active_users']} of {report['users']} users are active")
+        print("  top managers by active reports: " + ", ".join(f"{m}: {n}" for m, n in per_manager.most_common(5)))
+        print("  active users per primary language: " + ", ".join(f"{k}: {n}" for k, n in per_language.most_common()))
+        print(f"  chosen users fetched: {len(chosen_users)}")
+        return report
+
+    active_users_report(chosen.output, everyone.output)
+
+
+def _primary_language(user: dict[str, Any]) -> str:
+    for language in user.get("spokenLanguages") or []:
+        if language.get("primary"):
+            return str(language.get("language"))
+    return "(none)"
