@@ -1,0 +1,225 @@
+"""The emulator's knobs: one mutable dataclass, changeable at runtime (in-process or over HTTP)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+from airflow_provider_gong.testing.faults import validate_retry_after, validate_scripted_answer
+from airflow_provider_gong.testing.users import DEFAULT_AVATAR_SHARE
+
+__all__ = [
+    "DEFAULT_ACCESS_KEY",
+    "DEFAULT_SECRET",
+    "DEFAULT_TOKEN",
+    "USERS_READ_SCOPE",
+    "ConfigError",
+    "EmulatorConfig",
+]
+
+DEFAULT_ACCESS_KEY = "emulator-access-key"
+DEFAULT_SECRET = "emulator-access-key-secret"  # noqa: S105 - a well-known test credential
+DEFAULT_TOKEN = "emulator-oauth-token"  # noqa: S105 - a well-known test credential
+USERS_READ_SCOPE = "api:users:read"
+
+_SHARE_FIELDS = (
+    "avatar_share",
+    "fail_5xx",
+    "fail_429",
+    "fail_429_retry_after_share",
+    "drop",
+    "slow",
+    "truncate",
+    "bad_shape",
+    "hang",
+)
+
+
+class ConfigError(ValueError):
+    """An invalid emulator setting."""
+
+
+@dataclasses.dataclass
+class EmulatorConfig:
+    """Settings of a Gong emulator. Every field may be changed while the emulator runs.
+
+    Data:
+
+    :param users: Number of users of the emulated company, avatars included.
+    :param seed: Seed of the user data and (unless ``fault_seed`` is set) of the fault draws.
+    :param avatar_share: Share of users that are avatars (hidden from list endpoints unless
+        ``includeAvatars`` is true).
+    :param page_size: Users per page of the list endpoints (Gong: 100).
+    :param max_user_ids: Most ``filter.userIds`` accepted by ``POST /v2/users/extensive`` (more -> 400).
+
+    Auth:
+
+    :param access_key: Access key accepted in ``Authorization: Basic``.
+    :param secret: Access key secret accepted in ``Authorization: Basic``.
+    :param token: OAuth token accepted in ``Authorization: Bearer`` (``None``: bearer auth refused).
+    :param scopes: Scopes granted to valid credentials; without ``api:users:read`` every call gets 403.
+
+    Rate limits (one company):
+
+    :param rate_per_second: Calls allowed in any sliding 1-second window (``None``: unlimited).
+    :param rate_per_day: Calls allowed per "day" window (``None``: unlimited).
+    :param day_seconds: Length of the "day" window in seconds (windows start when the emulator starts or
+        is reset).
+
+    Faults (shares are probabilities 0..1, drawn from a seeded RNG; Gong endpoints only):
+
+    :param fail_5xx: Share of calls answered 500 (Gong JSON), 502 (HTML proxy page) or 503 (JSON or text).
+    :param fail_429: Share of calls answered 429 (not counted against the rate limits).
+    :param fail_429_retry_after_share: Share of injected 429s that carry ``Retry-After``.
+    :param fault_retry_after: ``Retry-After`` sent with injected 429s: a literal header value (``"2"``,
+        ``"-1"``, ``"86400"``, ``"soon"``, an HTTP-date...) or ``"http-date+N"`` for an HTTP-date N seconds
+        ahead; ``None`` sends ``"1"``.
+    :param drop: Share of calls whose TCP connection is closed without any response byte.
+    :param latency: Seconds added before every answer.
+    :param latency_jitter: Up to this many extra seconds (uniform) added to ``latency``.
+    :param slow: Share of calls delayed by ``slow_seconds`` more.
+    :param slow_seconds: Extra delay of slow calls.
+    :param truncate: Share of calls whose (real) answer body is cut in the middle.
+    :param bad_shape: Share of calls answered ``200 {"unexpected": true}``.
+    :param hang: Share of calls never answered (until the emulator stops; then the connection is dropped).
+    :param fail_next: Scripted answers for the next calls, consumed first-in first-out, before any random
+        fault. Each is a dict: ``{"status": 429, "retry_after": "2"}``, ``{"status": 500}``,
+        ``{"status": 200, "body": {...}}`` (optional ``"body"`` JSON value or text, ``"content_type"``,
+        ``"headers"``, ``"delay"``), or ``{"fault": "drop" | "hang" | "truncate" | "bad_shape" | "5xx" |
+        "429" | "slow" | "pass"}`` (``"pass"`` answers normally).
+    :param fault_seed: Seed of the fault RNG (``None``: ``seed``). The RNG is re-seeded on reset.
+    """
+
+    users: int = 250
+    seed: int = 0
+    avatar_share: float = DEFAULT_AVATAR_SHARE
+    page_size: int = 100
+    max_user_ids: int = 1000
+
+    access_key: str = DEFAULT_ACCESS_KEY
+    secret: str = DEFAULT_SECRET
+    token: str | None = DEFAULT_TOKEN
+    scopes: list[str] = dataclasses.field(default_factory=lambda: [USERS_READ_SCOPE])
+
+    rate_per_second: int | None = 3
+    rate_per_day: int | None = 10_000
+    day_seconds: float = 86_400.0
+
+    fail_5xx: float = 0.0
+    fail_429: float = 0.0
+    fail_429_retry_after_share: float = 0.5
+    fault_retry_after: str | None = None
+    drop: float = 0.0
+    latency: float = 0.0
+    latency_jitter: float = 0.0
+    slow: float = 0.0
+    slow_seconds: float = 5.0
+    truncate: float = 0.0
+    bad_shape: float = 0.0
+    hang: float = 0.0
+    fail_next: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    fault_seed: int | None = None
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Check every field; raise :class:`ConfigError` on the first bad one."""
+        for name, expected in _field_types().items():
+            _check_type(name, getattr(self, name), expected)
+        for name in _SHARE_FIELDS:
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"{name} must be within 0..1, got {value!r}")
+        for name in ("users", "page_size", "max_user_ids"):
+            minimum = 0 if name == "users" else 1
+            if getattr(self, name) < minimum:
+                raise ConfigError(f"{name} must be >= {minimum}")
+        for name in ("rate_per_second", "rate_per_day"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ConfigError(f"{name} must be >= 0 or None")
+        for name in ("day_seconds", "latency", "latency_jitter", "slow_seconds"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                raise ConfigError(f"{name} must be a finite number >= 0")
+        if self.day_seconds <= 0:
+            raise ConfigError("day_seconds must be > 0")
+        if self.fault_retry_after is not None:
+            try:
+                validate_retry_after(self.fault_retry_after)
+            except ValueError as exc:
+                raise ConfigError(f"fault_retry_after: {exc}") from None
+        for position, answer in enumerate(self.fail_next):
+            try:
+                validate_scripted_answer(answer)
+            except ValueError as exc:
+                raise ConfigError(f"fail_next[{position}]: {exc}") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings as a JSON-ready dict (a deep copy)."""
+        return dataclasses.asdict(self)
+
+    def copy(self) -> EmulatorConfig:
+        """Return an independent copy."""
+        return EmulatorConfig(**self.to_dict())
+
+    def updated(self, changes: Mapping[str, Any]) -> EmulatorConfig:
+        """Return a validated copy with ``changes`` applied; the receiver is left untouched.
+
+        :param changes: Field names and new values; unknown names raise :class:`ConfigError`.
+        """
+        unknown = sorted(set(changes) - set(_field_types()))
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
+        merged = self.to_dict()
+        merged.update(changes)
+        try:
+            return EmulatorConfig(**merged)
+        except TypeError as exc:  # pragma: no cover - guarded by the unknown-name check
+            raise ConfigError(str(exc)) from None
+
+
+_TYPES_CACHE: dict[str, Any] = {}
+
+
+def _field_types() -> dict[str, Any]:
+    if not _TYPES_CACHE:
+        hints = typing.get_type_hints(EmulatorConfig)
+        _TYPES_CACHE.update({field.name: hints[field.name] for field in dataclasses.fields(EmulatorConfig)})
+    return _TYPES_CACHE
+
+
+def _check_type(name: str, value: Any, expected: Any) -> None:
+    if not _matches(value, expected):
+        raise ConfigError(f"{name} has the wrong type: {value!r} (expected {_describe(expected)})")
+
+
+def _matches(value: Any, expected: Any) -> bool:
+    origin = typing.get_origin(expected)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, option) for option in typing.get_args(expected))
+    if expected is type(None):
+        return value is None
+    if expected is bool:
+        return isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if expected is str:
+        return isinstance(value, str)
+    if origin is list:
+        (item_type,) = typing.get_args(expected)
+        return isinstance(value, list) and all(_matches(item, item_type) for item in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(isinstance(key, str) for key in value)
+    return True  # pragma: no cover - every field type is handled above
+
+
+def _describe(expected: Any) -> str:
+    return str(expected).replace("typing.", "")
