@@ -114,6 +114,8 @@ class GongApiError(GongError):
                 self.hint,
                 getattr(self, "retry_after", None),
             ),
+            # Attributes set after construction (e.g. ``missing_ids``) travel as state.
+            dict(self.__dict__),
         )
 
 

@@ -121,7 +121,12 @@ def parse_user_ids(value: object) -> list[str] | None:
             raise ValueError(
                 f"Invalid Gong user ids {_show(value)}: the string is empty (use None for all users)"
             )
-        return validate_user_ids(part for part in _SEPARATORS_RE.split(text) if part)
+        parts = [part for part in _SEPARATORS_RE.split(text) if part]
+        if not parts:
+            raise ValueError(
+                f"Invalid Gong user ids {_show(value)}: no id in the string (use None for all users)"
+            )
+        return validate_user_ids(parts)
     if isinstance(value, (list, tuple)):
         return validate_user_ids(value)
     if isinstance(value, int) and not isinstance(value, bool):

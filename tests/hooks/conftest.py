@@ -1,0 +1,202 @@
+"""Helpers for the GongHook tests: env connections, fake sleeps, isolated pacers, local servers."""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from structlog.testing import capture_logs
+
+from airflow_provider_gong import pacing
+
+ACCESS_KEY = "test-access-key"
+ACCESS_SECRET = "test-access-secret-0001"
+CONN_ID = "gong_test"
+
+
+# ---------------------------------------------------------------------------------------- isolation
+
+
+@pytest.fixture(autouse=True)
+def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests honours proxy variables; tests talk to local servers directly."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def pacer_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """
+    Give every test a fresh pacer registry whose pacers record their waits instead of sleeping.
+
+    The registry is process-wide on purpose (hooks of one company share a pace), so without this a
+    ``hold_off`` of one test would slow the next. A test that needs real pacing puts the real
+    ``Pacer`` back with ``monkeypatch.setattr(pacing, "Pacer", RealPacer)``.
+    """
+    waits: list[float] = []
+    monkeypatch.setattr(pacing, "_registry", {})
+    monkeypatch.setattr(pacing, "Pacer", functools.partial(pacing.Pacer, sleep=waits.append))
+    return waits
+
+
+# ---------------------------------------------------------------------------------------- fakes
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """Waits the retry policy asked for; pass ``sleeps.append`` as the hook's ``sleep``."""
+    return []
+
+
+@pytest.fixture
+def gong_logs() -> Iterator[list[dict[str, Any]]]:
+    """
+    Structlog events logged while the test runs, each with the ``logger`` name.
+
+    Airflow 3 logs through structlog, which its configuration renders to stdout, not to the stdlib
+    ``logging`` tree, so pytest's ``caplog`` sees nothing; ``capture_logs`` does.
+    """
+
+    def logger_name(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+        event_dict.setdefault("logger", getattr(logger, "name", None))
+        return event_dict
+
+    with capture_logs(processors=[logger_name]) as logs:
+        yield logs
+
+
+# ---------------------------------------------------------------------------------------- connections
+
+
+ConnFactory = Callable[..., str]
+
+
+@pytest.fixture
+def make_conn(monkeypatch: pytest.MonkeyPatch) -> ConnFactory:
+    """
+    Define an Airflow connection through ``AIRFLOW_CONN_<ID>`` (JSON form); return its id.
+
+    Pacing is off unless the test sets ``calls_per_second`` itself.
+    """
+
+    def factory(
+        host: str | None = None,
+        *,
+        conn_id: str = CONN_ID,
+        login: str | None = ACCESS_KEY,
+        password: str | None = ACCESS_SECRET,
+        port: int | None = None,
+        conn_type: str = "gong",
+        **extra: Any,
+    ) -> str:
+        extra.setdefault("calls_per_second", 0)
+        conn: dict[str, Any] = {"conn_type": conn_type, "extra": extra}
+        for key, value in (("host", host), ("login", login), ("password", password), ("port", port)):
+            if value is not None:
+                conn[key] = value
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
+        return conn_id
+
+    return factory
+
+
+@pytest.fixture
+def server_conn(httpserver: HTTPServer, make_conn: ConnFactory) -> Callable[..., str]:
+    """A connection pointing at pytest-httpserver's local server."""
+
+    def factory(**kwargs: Any) -> str:
+        return make_conn(httpserver.url_for("/"), **kwargs)
+
+    return factory
+
+
+# ---------------------------------------------------------------------------------------- keep-alive server
+
+
+@dataclass
+class SeenRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    connection: int
+
+
+@dataclass
+class KeepAliveServer:
+    """
+    A tiny threaded HTTP/1.1 server that keeps connections alive and counts them.
+
+    pytest-httpserver's werkzeug server is single-threaded HTTP/1.0 (one TCP connection per request),
+    so it cannot show connection reuse; this one can. ``delay`` makes every answer late (read timeouts).
+    """
+
+    body: dict[str, Any] = field(default_factory=lambda: {"requestId": "ka-1", "user": {"id": "1"}})
+    delay: float = 0.0
+    requests: list[SeenRequest] = field(default_factory=list)
+    connections: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> None:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with owner._lock:
+                    owner.connections += 1
+                    self.connection_number = owner.connections
+
+            def do_GET(self) -> None:
+                with owner._lock:
+                    owner.requests.append(
+                        SeenRequest("GET", self.path, dict(self.headers.items()), self.connection_number)
+                    )
+                if owner.delay:
+                    time.sleep(owner.delay)
+                payload = json.dumps(owner.body).encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except OSError:  # the client gave up (timeout test)
+                    self.close_connection = True
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def keepalive_server() -> Iterator[KeepAliveServer]:
+    server = KeepAliveServer()
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,197 @@
+"""Client-side pacing with an injected clock and sleep (no real waiting)."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+
+import pytest
+
+from airflow_provider_gong import pacing
+from airflow_provider_gong.pacing import JITTER_MARGIN, Pacer, shared_pacer
+
+
+class FakeTime:
+    """A clock that only moves when somebody sleeps."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def _fresh_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pacing, "_registry", {})
+
+
+def test_jitter_margin_is_small_and_positive() -> None:
+    assert 0 < JITTER_MARGIN < 0.1
+
+
+@pytest.mark.parametrize("rate", [3.0, 10.0, 0.5])
+def test_calls_are_spaced(rate: float) -> None:
+    fake = FakeTime()
+    pacer = Pacer(rate, clock=fake.clock, sleep=fake.sleep)
+    interval = (1 + JITTER_MARGIN) / rate
+
+    starts = []
+    for _ in range(6):
+        pacer.acquire()
+        starts.append(fake.now)
+
+    assert starts[0] == 1000.0  # the first call goes at once
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    assert all(gap == pytest.approx(interval) for gap in gaps)
+    assert all(gap >= 1 / rate for gap in gaps)
+
+
+def test_acquire_returns_the_wait() -> None:
+    fake = FakeTime()
+    pacer = Pacer(4.0, clock=fake.clock, sleep=fake.sleep)
+
+    assert pacer.acquire() == 0.0
+    assert pacer.acquire() == pytest.approx((1 + JITTER_MARGIN) / 4)
+    fake.now += 10  # idle for a while: no debt, no burst either
+    assert pacer.acquire() == 0.0
+    assert pacer.acquire() == pytest.approx((1 + JITTER_MARGIN) / 4)
+
+
+def test_no_wait_when_calls_are_slow_anyway() -> None:
+    fake = FakeTime()
+    pacer = Pacer(2.0, clock=fake.clock, sleep=fake.sleep)
+
+    for _ in range(4):
+        pacer.acquire()
+        fake.now += 1.0
+
+    assert fake.sleeps == []
+
+
+@pytest.mark.parametrize("rate", [0, 0.0, -1])
+def test_zero_or_negative_rate_switches_pacing_off(rate: float) -> None:
+    fake = FakeTime()
+    pacer = Pacer(rate, clock=fake.clock, sleep=fake.sleep)
+
+    waits = [pacer.acquire() for _ in range(20)]
+
+    assert waits == [0.0] * 20
+    assert fake.sleeps == []
+    assert pacer.calls_per_second == 0
+
+
+def test_set_rate() -> None:
+    fake = FakeTime()
+    pacer = Pacer(0, clock=fake.clock, sleep=fake.sleep)
+    pacer.acquire()
+
+    pacer.set_rate(2)
+    pacer.acquire()
+    second = pacer.acquire()
+
+    assert pacer.calls_per_second == 2.0
+    assert second == pytest.approx((1 + JITTER_MARGIN) / 2)
+
+
+def test_hold_off_delays_the_next_call() -> None:
+    fake = FakeTime()
+    pacer = Pacer(10.0, clock=fake.clock, sleep=fake.sleep)
+    pacer.acquire()
+
+    pacer.hold_off(5.0)
+
+    assert pacer.acquire() == pytest.approx(5.0)
+    assert pacer.acquire() == pytest.approx((1 + JITTER_MARGIN) / 10)  # then the normal pace again
+
+
+def test_hold_off_also_applies_with_pacing_off() -> None:
+    fake = FakeTime()
+    pacer = Pacer(0, clock=fake.clock, sleep=fake.sleep)
+
+    pacer.hold_off(2.0)
+
+    assert pacer.acquire() == pytest.approx(2.0)
+    assert pacer.acquire() == 0.0
+
+
+def test_hold_off_never_shortens_a_booking() -> None:
+    fake = FakeTime()
+    pacer = Pacer(10.0, clock=fake.clock, sleep=fake.sleep)
+    pacer.hold_off(5.0)
+
+    pacer.hold_off(1.0)
+    pacer.hold_off(-3.0)
+
+    assert pacer.acquire() == pytest.approx(5.0)
+
+
+class YieldingZero(float):
+    """A clock reading that lets other threads run while the pacer compares it with its next slot."""
+
+    def __lt__(self, other: float) -> bool:
+        time.sleep(0)  # a thread switch between reading the next slot and booking it
+        return float(self) < other
+
+    def __gt__(self, other: float) -> bool:
+        time.sleep(0)
+        return float(self) > other
+
+
+def test_thread_safe_under_eight_threads() -> None:
+    rate = 10.0
+    interval = (1 + JITTER_MARGIN) / rate
+    waits: list[float] = []
+
+    def clock() -> float:
+        return YieldingZero(0.0)
+
+    pacer = Pacer(rate, clock=clock, sleep=waits.append)
+    barrier = threading.Barrier(8)
+
+    def worker() -> None:
+        barrier.wait()
+        for _ in range(25):
+            pacer.acquire()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # The clock stands still, so each call's slot is its wait; the first slot (0) slept nothing.
+    slots = sorted([0.0, *waits])
+    assert len(slots) == 200
+    gaps = [later - earlier for earlier, later in itertools.pairwise(slots)]
+    assert min(gaps) >= interval * (1 - 1e-9)
+
+
+def test_shared_pacer_is_one_per_company() -> None:
+    pacer = shared_pacer("https://us-1.api.gong.io", "Basic a2V5OnNlY3JldA==", 3)
+
+    assert shared_pacer("https://us-1.api.gong.io", "Basic a2V5OnNlY3JldA==", 3) is pacer
+    assert shared_pacer("https://us-1.api.gong.io", "Basic b3RoZXI6c2VjcmV0", 3) is not pacer
+    assert shared_pacer("https://us-2.api.gong.io", "Basic a2V5OnNlY3JldA==", 3) is not pacer
+    assert shared_pacer("https://us-1.api.gong.io", "Bearer token-12345", 3) is not pacer
+
+
+def test_shared_pacer_last_rate_wins() -> None:
+    pacer = shared_pacer("https://us-1.api.gong.io", "Basic a2V5OnNlY3JldA==", 3)
+
+    again = shared_pacer("https://us-1.api.gong.io", "Basic a2V5OnNlY3JldA==", 1.5)
+
+    assert again is pacer
+    assert pacer.calls_per_second == 1.5
+
+
+def test_shared_pacer_keeps_no_credential() -> None:
+    shared_pacer("https://us-1.api.gong.io", "Basic c2VjcmV0LWNyZWRlbnRpYWw=", 3)
+
+    assert "c2VjcmV0LWNyZWRlbnRpYWw=" not in repr(pacing._registry)
