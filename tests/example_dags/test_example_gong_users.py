@@ -1,0 +1,93 @@
+"""The example DAG and a mapped GongUserOperator, run for real with ``airflow dags test`` on the emulator."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from airflow_home import AirflowHome, explain
+
+from airflow_provider_gong.testing import EmulatorConfig, GongEmulator
+
+pytestmark = [pytest.mark.airflow_run, pytest.mark.timeout(900)]
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "example_dags" / "example_gong_users.py"
+MAPPED = Path(__file__).parent / "dags" / "gong_mapped_users.py"
+
+
+@pytest.fixture(scope="module")
+def gong() -> Iterator[GongEmulator]:
+    # Gong's real per-second limit: the hook's pace must keep the run free of 429s.
+    with GongEmulator(EmulatorConfig(users=250, rate_per_second=3, rate_per_day=10_000)) as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def airflow(tmp_path_factory: pytest.TempPathFactory, gong: GongEmulator) -> AirflowHome:
+    home = AirflowHome(
+        tmp_path_factory.mktemp("example-dags"),
+        [EXAMPLE, MAPPED],
+        env={"AIRFLOW_CONN_GONG_DEFAULT": gong.connection_json()},
+    ).migrate()
+    home.run("pools", "set", "gong_api", "1", "Gong API calls")
+    return home
+
+
+def visible(gong: GongEmulator) -> list[dict[str, Any]]:
+    return [user for user in gong.users if user["id"] not in gong.avatar_ids]
+
+
+def test_example_dag_runs_and_its_xcoms_match_the_emulator(airflow: AirflowHome, gong: GongEmulator) -> None:
+    users = visible(gong)
+    chosen = [users[7]["id"], users[0]["id"], users[42]["id"]]
+    gong.reset()
+    proc = airflow.run("dags", "test", "example_gong_users", "-c", json.dumps({"user_ids": chosen}))
+    assert "Gong active-users report:" in proc.stdout + proc.stderr, explain(proc)
+
+    xcoms = airflow.xcoms("example_gong_users")
+    by_id = {user["id"]: user for user in users}
+    assert xcoms[("fetch_chosen_users", -1)] == [by_id[uid] for uid in chosen]
+    keep = ("id", "emailAddress", "active", "managerId", "spokenLanguages")
+    assert xcoms[("fetch_all_users", -1)] == [{k: u[k] for k in keep} for u in users]
+
+    report = xcoms[("active_users_report", -1)]
+    active = [user for user in users if user["active"]]
+    assert report["users"] == len(users)
+    assert report["active_users"] == len(active)
+    assert report["chosen_users"] == chosen
+    assert report["chosen_users_unknown_in_listing"] == []
+    assert report["active_per_manager"] == dict(Counter(u["managerId"] or "(no manager)" for u in active))
+    languages = Counter(
+        next((lang["language"] for lang in u["spokenLanguages"] if lang["primary"]), "(none)") for u in active
+    )
+    assert report["active_per_primary_language"] == dict(languages)
+
+    stats = gong.stats()
+    assert stats["responses_429"] == 0, stats
+    # 1 call for the chosen ids, 1 sensor probe, ceil(245/100) pages of all users.
+    assert stats["by_endpoint"]["POST /v2/users/extensive"] == {"200": 1}, stats
+    assert stats["gong_calls"] == 1 + 1 + 3, stats
+
+
+def test_mapped_operator_returns_one_list_per_group(airflow: AirflowHome, gong: GongEmulator) -> None:
+    ids = [user["id"] for user in visible(gong)]
+    groups = [ids[0], [ids[3], ids[2]], ids[10:13]]
+    gong.reset()
+    airflow.run("dags", "test", "gong_mapped_users", "-c", json.dumps({"groups": groups}))
+    xcoms = airflow.xcoms("gong_mapped_users")
+    by_id = {user["id"]: user for user in gong.users}
+
+    def shaped(uids: list[str]) -> list[dict[str, Any]]:
+        return [{"id": uid, "emailAddress": by_id[uid]["emailAddress"]} for uid in uids]
+
+    assert xcoms == {
+        ("users_per_group", 0): shaped([ids[0]]),
+        ("users_per_group", 1): shaped([ids[3], ids[2]]),
+        ("users_per_group", 2): shaped(ids[10:13]),
+    }
+    assert gong.stats()["gong_calls"] == 3
