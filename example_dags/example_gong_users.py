@@ -2,6 +2,9 @@
 Example pipeline: fetch Gong users and report who is active, per manager and per spoken language.
 
 - ``fetch_chosen_users`` fetches the users whose ids come in the DAG params (100 ids per Gong call).
+- ``wait_for_gong_rate_limit`` makes sure Gong's rate limit lets calls through before the heavy fetch; when
+  the company's quota is spent it waits in the triggerer (deferrable), for as long as ``Retry-After`` says,
+  without holding a worker or pool slot.
 - ``fetch_all_users`` fetches every user of the company, keeping only the keys the report needs so the
   XCom stays small (set ``output_path`` instead when a company has thousands of users).
 - ``active_users_report`` counts active users per manager and per primary spoken language, and checks
@@ -20,6 +23,7 @@ import pendulum
 from airflow.sdk import DAG, Param, task
 
 from airflow_provider_gong.operators.users import GongUserOperator
+from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
 
 # Gong allows 3 calls per second and 10,000 calls per day per *company*, shared by every worker and DAG.
 # The hook paces each worker process on its own; running Gong tasks in one pool (create it with
@@ -48,6 +52,14 @@ with DAG(
         pool=GONG_POOL,
     )
 
+    # One cheap probe; on a 429 the wait happens in the triggerer, at the pace of Gong's Retry-After.
+    gong_ready = GongRateLimitSensor(
+        task_id="wait_for_gong_rate_limit",
+        deferrable=True,
+        timeout=6 * 60 * 60,
+        pool=GONG_POOL,
+    )
+
     everyone = GongUserOperator(
         task_id="fetch_all_users",
         user_ids=None,
@@ -56,7 +68,9 @@ with DAG(
     )
 
     @task
-    def active_users_report(chosen_users: list[dict[str, Any]], all_users: list[dict[str, Any]]) -> dict[str, Any]:
+    def active_users_report(
+        chosen_users: list[dict[str, Any]], all_users: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         """Count active users per manager and per primary spoken language."""
         active = [user for user in all_users if user.get("active")]
         per_manager = Counter(user.get("managerId") or "(no manager)" for user in active)
@@ -72,11 +86,18 @@ with DAG(
         }
         print("Gong active-users report:")
         print(f"  {report['active_users']} of {report['users']} users are active")
-        print("  top managers by active reports: " + ", ".join(f"{m}: {n}" for m, n in per_manager.most_common(5)))
-        print("  active users per primary language: " + ", ".join(f"{k}: {n}" for k, n in per_language.most_common()))
+        print(
+            "  top managers by active reports: "
+            + ", ".join(f"{m}: {n}" for m, n in per_manager.most_common(5))
+        )
+        print(
+            "  active users per primary language: "
+            + ", ".join(f"{k}: {n}" for k, n in per_language.most_common())
+        )
         print(f"  chosen users fetched: {len(chosen_users)}")
         return report
 
+    gong_ready >> everyone
     active_users_report(chosen.output, everyone.output)
 
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import ipaddress
+import json
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
@@ -32,7 +35,18 @@ from airflow_provider_gong.pacing import Pacer, shared_pacer
 from airflow_provider_gong.retry import RetryPolicy, parse_retry_after
 from airflow_provider_gong.user_ids import validate_user_id, validate_user_ids
 
-__all__ = ["DEFAULT_BASE_URL", "GongHook"]
+if TYPE_CHECKING:
+    from airflow.sdk import Connection
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "PROBE_PARAMS",
+    "PROBE_PATH",
+    "GongHook",
+    "GongSettings",
+    "UsersResume",
+    "settings_from_connection",
+]
 
 #: Used when the connection has no host; works for many US tenants only.
 DEFAULT_BASE_URL = "https://api.gong.io"
@@ -41,6 +55,11 @@ PAGE_SIZE = 100
 #: Gong's message for a filter that matched nobody (answered as a 404, which is no failure).
 NO_USERS_FOUND = "no users found corresponding to the provided filters"
 
+#: The rate-limit probe: the cheapest call in the users scope (the first page of the user listing), made
+#: by :meth:`GongHook.probe` and by the async trigger alike.
+PROBE_PATH = "/v2/users"
+PROBE_PARAMS: Mapping[str, str] = {"includeAvatars": "false"}
+
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_CALLS_PER_SECOND = 3.0
@@ -48,6 +67,8 @@ DEFAULT_MAX_RETRY_WAIT = 60.0
 USER_AGENT = f"airflow-provider-gong/{__version__}"
 
 _EXCERPT_CHARS = 200
+#: Most bytes taken from the socket by one read of an answer's body.
+_READ_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -61,6 +82,7 @@ class GongSettings:
     :param timeout: Seconds to wait for Gong to connect and for each read.
     :param max_retries: Retries after the first attempt.
     :param calls_per_second: Client-side pace (0 = off).
+    :param secrets: Every credential value, and what is derived from it, that logs must mask.
     """
 
     base_url: str
@@ -69,6 +91,7 @@ class GongSettings:
     timeout: float
     max_retries: int
     calls_per_second: float
+    secrets: tuple[str, ...] = field(default=(), compare=False)
 
     def __repr__(self) -> str:
         # Never show the Authorization value, even in a debugger or a traceback.
@@ -76,6 +99,59 @@ class GongSettings:
             f"GongSettings(base_url={self.base_url!r}, auth_mode={self.auth_mode!r}, "
             f"timeout={self.timeout!r}, max_retries={self.max_retries!r}, "
             f"calls_per_second={self.calls_per_second!r})"
+        )
+
+
+@dataclass
+class UsersResume:
+    """
+    Where a fetch of users stands, as a few bytes of JSON: what a task that stops mid-way (e.g. on a long
+    rate limit) keeps to resume later without fetching any page again.
+
+    Pass one to :meth:`GongHook.iter_users` (``resume=``): the fetch starts where it says, and the hook keeps
+    it up to date as pages are consumed. After the fetch raised, it names the first page whose users were
+    not yielded: every user yielded before stays yielded, none is yielded twice when resuming. The
+    fetch's inputs (ids, filters) must be the same on resume (checked with ``fingerprint``).
+
+    :param cursor: Listings (all users, or a created-date filter): Gong's cursor of the next page to
+        fetch; ``None`` for the first page.
+    :param next_index: Fetch by ids: position, in the checked list of ids, of the first id whose chunk of
+        100 is not fetched yet.
+    :param missing_ids: Fetch by ids: ids Gong did not return so far (reported when the fetch ends).
+    :param fingerprint: A digest of the fetch's inputs, set on first use.
+    :param done: Whether the fetch completed.
+    """
+
+    cursor: str | None = None
+    next_index: int = 0
+    missing_ids: list[str] = field(default_factory=list)
+    fingerprint: str | None = None
+    done: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the state as a JSON-ready dict."""
+        return {
+            "cursor": self.cursor,
+            "next_index": self.next_index,
+            "missing_ids": list(self.missing_ids),
+            "fingerprint": self.fingerprint,
+            "done": self.done,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> UsersResume:
+        """
+        Rebuild a state from :meth:`to_json`.
+
+        :param data: The dict :meth:`to_json` returned.
+        """
+        cursor = data.get("cursor")
+        return cls(
+            cursor=None if cursor is None else str(cursor),
+            next_index=int(data.get("next_index") or 0),
+            missing_ids=[str(uid) for uid in data.get("missing_ids") or []],
+            fingerprint=data.get("fingerprint"),
+            done=bool(data.get("done")),
         )
 
 
@@ -161,49 +237,19 @@ class GongHook(BaseHook):
 
     def _resolve_settings(self) -> GongSettings:
         conn = self.get_connection(self.gong_conn_id)
-        extras = conn.extra_dejson or {}
-        cid = self.gong_conn_id
-        base_url = normalize_base_url(conn.host, conn.port, conn_id=cid)
-        token = str(_extra(extras, "access_token") or "").strip()
-        login = (conn.login or "").strip()
-        password = conn.password or ""
-        has_basic = bool(login or password)
-        if token and has_basic:
-            raise GongConfigError(
-                f"Gong connection '{cid}' has both an access key/secret and an OAuth access_token; "
-                "keep exactly one of them"
-            )
-        if token:
-            mask_secret(token)
-            authorization, mode = f"Bearer {token}", "bearer"
-        elif login and password:
-            mask_secret(password)
-            encoded = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
-            mask_secret(encoded)
-            authorization, mode = f"Basic {encoded}", "basic"
-        elif has_basic:
-            missing = "Access key secret (password)" if login else "Access key (login)"
-            raise GongConfigError(f"Gong connection '{cid}' has no {missing}; set both or use access_token")
-        else:
-            raise GongConfigError(
-                f"Gong connection '{cid}' has no credentials: set the Access key (login) and Access key "
-                "secret (password), or an OAuth access_token in the extras"
-            )
-        mask_secret(authorization)
-        return GongSettings(
-            base_url=base_url,
-            authorization=authorization,
-            auth_mode=mode,  # type: ignore[arg-type]
-            timeout=_number(
-                self._timeout_arg, extras, "timeout", DEFAULT_TIMEOUT, cid, minimum=0, strict_minimum=True
-            ),
-            max_retries=int(
-                _number(self._max_retries_arg, extras, "max_retries", DEFAULT_MAX_RETRIES, cid, integer=True)
-            ),
-            calls_per_second=_number(
-                self._calls_per_second_arg, extras, "calls_per_second", DEFAULT_CALLS_PER_SECOND, cid
-            ),
+        settings = settings_from_connection(
+            conn,
+            self.gong_conn_id,
+            {
+                "timeout": self._timeout_arg,
+                "max_retries": self._max_retries_arg,
+                "calls_per_second": self._calls_per_second_arg,
+            },
+            extras=conn.extra_dejson or {},
         )
+        for secret in settings.secrets:
+            mask_secret(secret)
+        return settings
 
     @cached_property
     def retry_policy(self) -> RetryPolicy:
@@ -286,7 +332,10 @@ class GongHook(BaseHook):
         url = settings.base_url + path
         self.pacer.acquire()
         try:
-            response = self.session.request(method, url, params=params, json=json, timeout=settings.timeout)
+            response = self.session.request(
+                method, url, params=params, json=json, timeout=settings.timeout, stream=True
+            )
+            _read_body(response, settings.timeout)
         except requests.Timeout as err:
             raise GongTimeoutError(
                 f"Gong {method} {path} at {settings.base_url} timed out after {settings.timeout:g} s"
@@ -322,8 +371,11 @@ class GongHook(BaseHook):
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             hint = None
             if retry_after is not None:
-                self.pacer.hold_off(retry_after)
-                if retry_after > self._max_retry_wait:
+                # Hold the shared pace back only for a wait this hook would sleep anyway: a longer one is
+                # raised at once, and must not make the next call of the process sleep it out instead.
+                if retry_after <= self._max_retry_wait:
+                    self.pacer.hold_off(retry_after)
+                else:
                     hint = (
                         f"Gong asks to wait {retry_after:.0f} s, longer than this hook's max_retry_wait of "
                         f"{self._max_retry_wait:g} s (the company's daily quota may be spent): wait it out "
@@ -393,6 +445,7 @@ class GongHook(BaseHook):
         created_to: datetime | str | None = None,
         include_avatars: bool = False,
         missing: Literal["raise", "skip"] = "raise",
+        resume: UsersResume | None = None,
     ) -> Iterator[dict[str, Any]]:
         """
         Yield users, page by page, with as few calls as Gong allows.
@@ -413,6 +466,8 @@ class GongHook(BaseHook):
         :param missing: What to do with ids Gong did not return: ``"raise"`` (default) yields the users
             found, then raises :class:`GongNotFoundError` naming up to 10 missing ids and their count;
             ``"skip"`` logs them at WARNING and goes on.
+        :param resume: Where to start, kept up to date while the users are consumed: after an error it tells
+            where to resume (see :class:`UsersResume`). Same inputs required.
         """
         if missing not in ("raise", "skip"):
             raise ValueError(f"missing must be 'raise' or 'skip', got {missing!r}")
@@ -432,18 +487,34 @@ class GongHook(BaseHook):
                     f"created_from ({date_filter['createdFromDateTime']}) must be before "
                     f"created_to ({date_filter['createdToDateTime']})"
                 )
+        if resume is not None:
+            fingerprint = _fingerprint(ids, date_filter, include_avatars)
+            if resume.fingerprint is None:
+                resume.fingerprint = fingerprint
+            elif resume.fingerprint != fingerprint:
+                raise ValueError(
+                    "resume state belongs to another fetch (different ids or filters); start a new one"
+                )
+            if resume.done:
+                return
         started = time.monotonic()
         progress = _Progress(self, total=len(ids) if ids is not None else None)
         if ids is None:
             if date_filter:
-                pages = self._pages("POST", {"filter": {**date_filter, "includeAvatars": include_avatars}})
+                pages = self._pages(
+                    "POST", {"filter": {**date_filter, "includeAvatars": include_avatars}}, resume=resume
+                )
             else:
-                pages = self._pages("GET", {"includeAvatars": "true" if include_avatars else "false"})
+                pages = self._pages(
+                    "GET", {"includeAvatars": "true" if include_avatars else "false"}, resume=resume
+                )
             for records, users in pages:
                 progress.page(records, len(users))
                 yield from users
         else:
-            yield from self._users_by_id(ids, date_filter, include_avatars, missing, progress)
+            yield from self._users_by_id(ids, date_filter, include_avatars, missing, progress, resume)
+        if resume is not None:
+            resume.done = True
         self.log.info(
             "fetched %d users in %.1f s (%d page%s)",
             progress.fetched,
@@ -487,9 +558,15 @@ class GongHook(BaseHook):
         include_avatars: bool,
         missing: Literal["raise", "skip"],
         progress: _Progress,
+        resume: UsersResume | None = None,
     ) -> Iterator[dict[str, Any]]:
-        not_found: list[str] = []
-        for start in range(0, len(ids), PAGE_SIZE):
+        not_found: list[str] = list(resume.missing_ids) if resume is not None else []
+        first = resume.next_index if resume is not None else 0
+        for start in range(first, len(ids), PAGE_SIZE):
+            if resume is not None:
+                # Set before the chunk's call: the chunk's users are yielded only once it is complete.
+                resume.next_index = start
+                resume.missing_ids = list(not_found)
             chunk = ids[start : start + PAGE_SIZE]
             found: dict[str, dict[str, Any]] = {}
             body = {"filter": {**date_filter, "userIds": list(chunk), "includeAvatars": include_avatars}}
@@ -509,6 +586,9 @@ class GongHook(BaseHook):
             for uid in chunk:
                 if uid in found:
                     yield found[uid]
+        if resume is not None:
+            resume.next_index = len(ids)
+            resume.missing_ids = list(not_found)
         if not_found and missing == "raise":
             shown = ", ".join(not_found[:10]) + (" ..." if len(not_found) > 10 else "")
             error = GongNotFoundError(
@@ -522,12 +602,19 @@ class GongHook(BaseHook):
             raise error
 
     def _pages(
-        self, method: Literal["GET", "POST"], inputs: dict[str, Any]
+        self,
+        method: Literal["GET", "POST"],
+        inputs: dict[str, Any],
+        *,
+        resume: UsersResume | None = None,
     ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
         """Yield ``(records, users)`` for each page of a listing, following Gong's cursor."""
         path = "/v2/users" if method == "GET" else "/v2/users/extensive"
-        cursor: str | None = None
+        cursor: str | None = resume.cursor if resume is not None else None
         while True:
+            if resume is not None:
+                # Set before the call: the previous page has been consumed once we get here.
+                resume.cursor = cursor
             try:
                 if method == "GET":
                     params = dict(inputs, **({"cursor": cursor} if cursor else {}))
@@ -562,6 +649,26 @@ class GongHook(BaseHook):
                     detail="Gong returned the same cursor twice; stopping to avoid a loop",
                 )
             cursor = str(next_cursor)
+
+    # ------------------------------------------------------------------ rate limit
+
+    def probe(self) -> GongRateLimitError | None:
+        """
+        Tell whether Gong's rate limit lets calls through now, with one single-attempt call.
+
+        The call is ``GET /v2/users`` (first page), the cheapest one in the users scope; it counts against
+        the company's limits like any other call.
+
+        :return: ``None`` when Gong answered, or the 429 as a :class:`GongRateLimitError` (its
+            ``retry_after`` is what Gong asked to wait, or ``None`` when it sent no ``Retry-After``).
+        :raises GongApiError: (or a subclass) on any other answer, e.g. :class:`GongAuthError`.
+        :raises GongConnectionError: when Gong cannot be reached.
+        """
+        try:
+            self.call("GET", PROBE_PATH, params=dict(PROBE_PARAMS), retry=False)
+        except GongRateLimitError as err:
+            return err
+        return None
 
     # ------------------------------------------------------------------ connection test
 
@@ -606,6 +713,96 @@ class _Progress:
         self._hook.log.info("fetched %d/%s users (page %d)", self.fetched, total, self.pages)
 
 
+#: The arguments :func:`settings_from_connection` accepts as overrides of the connection's extras.
+SETTINGS_OVERRIDES = ("timeout", "max_retries", "calls_per_second")
+
+
+def settings_from_connection(
+    conn: Connection,
+    conn_id: str,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    extras: Mapping[str, Any] | None = None,
+) -> GongSettings:
+    """
+    Resolve and check a Gong connection: base URL (https only; http to loopback), auth, numbers.
+
+    Pure: no lookup, no request, no logging and no masking, so the sync hook and the async trigger share
+    the same rules. The caller masks ``settings.secrets`` (``mask_secret``, or ``amask_secret`` in an
+    event loop).
+
+    :param conn: The Airflow connection (already fetched).
+    :param conn_id: Its id, for error messages.
+    :param overrides: Values that win over the extras: ``timeout``, ``max_retries``, ``calls_per_second``
+        (``None`` values are ignored).
+    :param extras: The connection's extras as a dict; default: ``conn.extra`` parsed (without masking).
+    :raises GongConfigError: when the connection is unusable.
+    """
+    given = dict(overrides or {})
+    unknown = sorted(set(given) - set(SETTINGS_OVERRIDES))
+    if unknown:
+        raise GongConfigError(
+            f"unknown Gong setting(s) {unknown}; expected some of {list(SETTINGS_OVERRIDES)}"
+        )
+    if extras is None:
+        extras = _parse_extra(conn.extra, conn_id)
+    extras = dict(extras)
+    cid = conn_id
+    base_url = normalize_base_url(conn.host, conn.port, conn_id=cid)
+    token = str(_extra(extras, "access_token") or "").strip()
+    login = (conn.login or "").strip()
+    password = conn.password or ""
+    has_basic = bool(login or password)
+    if token and has_basic:
+        raise GongConfigError(
+            f"Gong connection '{cid}' has both an access key/secret and an OAuth access_token; "
+            "keep exactly one of them"
+        )
+    mode: Literal["basic", "bearer"]
+    if token:
+        authorization, mode = f"Bearer {token}", "bearer"
+        secrets: tuple[str, ...] = (token, authorization)
+    elif login and password:
+        encoded = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
+        authorization, mode = f"Basic {encoded}", "basic"
+        secrets = (password, encoded, authorization)
+    elif has_basic:
+        missing = "Access key secret (password)" if login else "Access key (login)"
+        raise GongConfigError(f"Gong connection '{cid}' has no {missing}; set both or use access_token")
+    else:
+        raise GongConfigError(
+            f"Gong connection '{cid}' has no credentials: set the Access key (login) and Access key "
+            "secret (password), or an OAuth access_token in the extras"
+        )
+    return GongSettings(
+        base_url=base_url,
+        authorization=authorization,
+        auth_mode=mode,
+        timeout=_number(
+            given.get("timeout"), extras, "timeout", DEFAULT_TIMEOUT, cid, minimum=0, strict_minimum=True
+        ),
+        max_retries=int(
+            _number(given.get("max_retries"), extras, "max_retries", DEFAULT_MAX_RETRIES, cid, integer=True)
+        ),
+        calls_per_second=_number(
+            given.get("calls_per_second"), extras, "calls_per_second", DEFAULT_CALLS_PER_SECOND, cid
+        ),
+        secrets=secrets,
+    )
+
+
+def _parse_extra(extra: str | None, conn_id: str) -> dict[str, Any]:
+    if not extra:
+        return {}
+    try:
+        value = json.loads(extra)
+    except ValueError:
+        raise GongConfigError(f"Gong connection '{conn_id}': extra is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise GongConfigError(f"Gong connection '{conn_id}': extra must be a JSON object")
+    return value
+
+
 def normalize_base_url(host: str | None, port: int | None = None, *, conn_id: str = "gong_default") -> str:
     """
     Turn a connection host into Gong's API base URL, refusing anything credentials must not go to.
@@ -624,6 +821,11 @@ def normalize_base_url(host: str | None, port: int | None = None, *, conn_id: st
         text = "https://" + text
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
+    if "@" in parts.netloc or parts.query or parts.fragment:
+        # Never echo credentials, or a query that may hold a token, written into the host field.
+        userinfo = "***@" if "@" in parts.netloc else ""
+        host = f"{parts.scheme}://{userinfo}{parts.netloc.rpartition('@')[2]}{parts.path}"
+        host += "?***" if parts.query or parts.fragment else ""
     if scheme not in ("http", "https"):
         raise GongConfigError(
             f"Gong connection '{conn_id}': host {host!r} uses {scheme}://; Gong's API is https:// "
@@ -708,6 +910,12 @@ def _extra(extras: dict[str, Any], name: str) -> Any:
     return extras.get(f"extra__gong__{name}") if value is None else value
 
 
+def _fingerprint(ids: Sequence[str] | None, date_filter: dict[str, Any], include_avatars: bool) -> str:
+    """A short digest of a fetch's inputs, so a resume state is never applied to another fetch."""
+    text = json.dumps([ids, date_filter, include_avatars], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _iso_datetime(value: datetime | str, name: str) -> str:
     if isinstance(value, datetime):
         moment = value
@@ -735,6 +943,44 @@ def _errors_of(body: Any) -> list[str]:
     if isinstance(errors, str):
         return [errors]
     return []
+
+
+def _read_body(response: requests.Response, seconds: float) -> None:
+    """
+    Read a streamed answer's whole body, or raise ``ReadTimeout`` if it is not complete ``seconds`` after
+    its headers.
+
+    requests' ``timeout`` bounds each socket read, not the answer: a server or proxy that sends a byte now
+    and then would otherwise hold the call, and the task, for hours.
+    """
+    # urllib3 >= 2: read1 returns what has arrived, never waits for more.
+    read1 = getattr(response.raw, "read1", None)
+    if read1 is None:
+        response.content  # noqa: B018 - urllib3 1.x: read the body, without a deadline
+        return
+    deadline = time.monotonic() + seconds
+    chunks: list[bytes] = []
+    try:
+        while chunk := _read1(read1):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise requests.exceptions.ReadTimeout(
+                    f"the answer was not complete {seconds:g} s after its headers"
+                )
+    except BaseException:
+        response.close()  # drop the connection: the rest of the body must not reach the next call
+        raise
+    response._content = b"".join(chunks)  # read to the end: urllib3 has put the connection back in the pool
+
+
+def _read1(read1: Callable[..., bytes]) -> bytes:
+    """One ``read1`` of a urllib3 response, with urllib3's errors turned into requests' (as requests does)."""
+    try:
+        return read1(_READ_CHUNK, decode_content=True)
+    except urllib3.exceptions.ReadTimeoutError as err:
+        raise requests.exceptions.ReadTimeout(err) from err
+    except urllib3.exceptions.ProtocolError as err:
+        raise requests.exceptions.ChunkedEncodingError(err) from err
 
 
 def _unreadable(response: requests.Response, body: Any) -> str:

@@ -1,0 +1,98 @@
+"""A real ``airflow dags test``: the deferrable GongRateLimitSensor waits out the emulator's daily limit.
+
+``airflow dags test`` runs a deferred task's trigger in-process (``_run_inline_trigger``), so the trigger's
+async connection lookup, its wait and its probe run for real, then the sensor resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from airflow_provider_gong.testing import EmulatorConfig, GongEmulator
+
+pytestmark = [pytest.mark.airflow_run, pytest.mark.timeout(900)]
+
+HERE = Path(__file__).parent
+DAG_ID = "gong_rate_limit_wait"
+#: Three calls per emulated 8-second "day": enough for the sensor's probe and one fetch after the wait.
+CALLS_PER_DAY = 3
+DAY_SECONDS = 8.0
+
+
+def _airflow(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("airflow")), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _explain(proc: subprocess.CompletedProcess[str]) -> str:
+    return f"exit {proc.returncode}\n--- stdout\n{proc.stdout[-8000:]}\n--- stderr\n{proc.stderr[-8000:]}"
+
+
+@pytest.fixture(scope="module")
+def gong() -> Iterator[GongEmulator]:
+    config = EmulatorConfig(
+        users=20, rate_per_second=None, rate_per_day=CALLS_PER_DAY, day_seconds=DAY_SECONDS
+    )
+    with GongEmulator(config) as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def airflow_env(tmp_path_factory: pytest.TempPathFactory, gong: GongEmulator) -> dict[str, str]:
+    """A migrated Airflow (SQLite) in a temporary AIRFLOW_HOME, with only the test DAG in its dags folder."""
+    work = tmp_path_factory.mktemp("rate-limit-dag")
+    dags = work / "dags"
+    dags.mkdir()
+    shutil.copy2(HERE / "gong_rate_limit_dag.py", dags / "gong_rate_limit_dag.py")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW", "_AIRFLOW"))}
+    env.update(
+        AIRFLOW_HOME=str(work / "home"),
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__UNIT_TEST_MODE="False",
+        AIRFLOW_CONN_GONG_DEFAULT=gong.connection_json(),
+        NO_PROXY="127.0.0.1,localhost",
+    )
+    proc = _airflow(env, "db", "migrate")
+    assert proc.returncode == 0, _explain(proc)
+    return env
+
+
+def test_deferrable_sensor_waits_out_the_daily_limit_in_dags_test(
+    gong: GongEmulator, airflow_env: dict[str, str]
+) -> None:
+    ids = [user["id"] for user in gong.users if user["id"] not in gong.avatar_ids][:2]
+    gong.reset()
+
+    proc = _airflow(airflow_env, "dags", "test", DAG_ID, "-c", json.dumps({"user_ids": ids}))
+    output = proc.stdout + proc.stderr
+
+    assert proc.returncode == 0, _explain(proc)
+    assert f"SPENT {CALLS_PER_DAY} CALLS" in output, _explain(proc)
+    # The sensor met the spent quota, deferred, and the trigger waited it out in-process.
+    assert "Gong is rate limited: Retry-After" in output, _explain(proc)
+    assert "running trigger in line" in output, _explain(proc)
+    waited = re.search(r"Gong answers again after ([0-9.]+) s in the triggerer", output)
+    assert waited is not None, _explain(proc)
+    assert 1.0 <= float(waited.group(1)) <= DAY_SECONDS + 1, waited.group(0)
+    assert f"FETCHED 2 USERS: {sorted(ids)}" in output, _explain(proc)
+    assert "state=failed" not in output and "FAILED" not in output, _explain(proc)
+    stats = gong.stats()
+    # One 429 ended the spending task's loop at the start, one more at its end, one met the sensor.
+    assert stats["rate_limited"]["per_day"] >= 2, stats
+    assert stats["by_endpoint"]["POST /v2/users/extensive"] == {"200": 1}, stats
