@@ -23,5 +23,9 @@ install_project() {  # $1: extras, e.g. "[dev]" or ""
     args+=("apache-airflow==3.3.2")
   fi
   echo "==> installing airflow-provider-gong$1 into $VENV"
-  "$VENV/bin/python" -m pip install "${args[@]}" -e "$ROOT$1"
+  if ! "$VENV/bin/python" -m pip install "${args[@]}" -e "$ROOT$1" >"$VENV/pip-install.log" 2>&1; then
+    tail -40 "$VENV/pip-install.log" >&2
+    echo "pip install failed (full log: $VENV/pip-install.log)" >&2
+    exit 1
+  fi
 }
