@@ -183,8 +183,8 @@ class GongHook(BaseHook):
     (built on its first call, then reused), since a ``Session`` is not documented as thread-safe.
 
     :param gong_conn_id: The Airflow connection id.
-    :param timeout: Seconds to wait for Gong (connect, and each read); overrides the ``timeout`` extra.
-        Default 30.
+    :param timeout: Seconds to wait for Gong (connect, each read, and the whole body once the headers
+        arrived); overrides the ``timeout`` extra. Default 30.
     :param max_retries: Retries of a failed call; overrides the ``max_retries`` extra. Default 5.
     :param calls_per_second: Client-side pace; overrides the ``calls_per_second`` extra. Default 3,
         Gong's default limit per company; 0 switches pacing off.
