@@ -1,5 +1,55 @@
-"""Fixtures shared by the whole suite: the Gong emulator's pytest plugin (``gong_emulator`` & co)."""
+"""Fixtures shared by the whole suite.
+
+- The Gong emulator's pytest plugin (``gong_emulator``, ``gong_emulator_connection`` & co).
+- Every test talks to loopback servers directly (no proxy from the environment) and gets a pacer
+  registry of its own: pacers are process-wide on purpose (hooks of one company share a pace), so a
+  ``Retry-After`` hold-off of one test would otherwise slow the next.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
+
+from airflow_provider_gong import pacing
+
 pytest_plugins = ["airflow_provider_gong.testing.pytest_plugin"]
+
+_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setattr(pacing, "_registry", {})
+
+
+@pytest.fixture
+def gong_logs() -> Iterator[list[dict[str, Any]]]:
+    """
+    Structlog events logged while the test runs.
+
+    Airflow 3 logs through structlog, which its configuration renders to stdout, not to the stdlib
+    ``logging`` tree, so pytest's ``caplog`` sees nothing; ``capture_logs`` does.
+    """
+    with capture_logs() as logs:
+        yield logs
+
+
+@pytest.fixture
+def run_trigger() -> Callable[[Any], list[dict[str, Any]]]:
+    """Run a trigger's ``run()`` to its end in a fresh event loop; return the payloads of its events."""
+
+    def run(trigger: Any) -> list[dict[str, Any]]:
+        async def collect() -> list[dict[str, Any]]:
+            return [event.payload async for event in trigger.run()]
+
+        return asyncio.run(asyncio.wait_for(collect(), timeout=60))
+
+    return run

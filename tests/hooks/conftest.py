@@ -26,13 +26,6 @@ CONN_ID = "gong_test"
 
 
 @pytest.fixture(autouse=True)
-def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Requests honours proxy variables; tests talk to local servers directly."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(autouse=True)
 def pacer_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """
     Give every test a fresh pacer registry whose pacers record their waits instead of sleeping.

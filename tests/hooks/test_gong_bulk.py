@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from structlog.testing import capture_logs
 
 from airflow_provider_gong.exceptions import GongNotFoundError, GongServerError
 from airflow_provider_gong.hooks.gong import GongHook
@@ -31,13 +30,6 @@ def hook(gong_emulator_connection: str) -> Iterator[GongHook]:
     hook = GongHook(gong_emulator_connection, calls_per_second=0, sleep=sleeps.append)
     yield hook
     hook.close()
-
-
-@pytest.fixture
-def logs() -> Iterator[list[dict[str, Any]]]:
-    """Structlog events (Airflow 3 logs through structlog, which caplog does not see)."""
-    with capture_logs() as events:
-        yield events
 
 
 def visible_users(emulator: GongEmulator) -> list[dict[str, Any]]:
@@ -147,14 +139,14 @@ def test_missing_ids_raise_naming_them_after_fetching_the_rest(
 
 @pytest.mark.gong_emulator(users=50)
 def test_missing_ids_skipped_with_a_warning(
-    hook: GongHook, gong_emulator: GongEmulator, logs: list[dict[str, Any]]
+    hook: GongHook, gong_emulator: GongEmulator, gong_logs: list[dict[str, Any]]
 ) -> None:
     known = [user["id"] for user in visible_users(gong_emulator)][:3]
     unknown = "99999999999999"
     users = hook.get_users([known[0], unknown, known[1], known[2]], missing="skip")
     assert [user["id"] for user in users] == known
-    warnings = [e for e in logs if e["log_level"] == "warning" and unknown in str(e.get("event"))]
-    assert len(warnings) == 1, logs
+    warnings = [e for e in gong_logs if e["log_level"] == "warning" and unknown in str(e.get("event"))]
+    assert len(warnings) == 1, gong_logs
 
 
 @pytest.mark.gong_emulator(users=50)
@@ -295,11 +287,11 @@ def test_a_page_failing_for_good_stops_without_repeating_earlier_pages(
 
 @pytest.mark.gong_emulator(users=450, avatar_share=0.0)
 def test_progress_is_logged_once_per_page_with_the_total_time(
-    hook: GongHook, gong_emulator: GongEmulator, logs: list[dict[str, Any]]
+    hook: GongHook, gong_emulator: GongEmulator, gong_logs: list[dict[str, Any]]
 ) -> None:
     ids = [user["id"] for user in gong_emulator.users][:300]
     hook.get_users(ids)
-    info = [str(e["event"]) for e in logs if e["log_level"] == "info"]
+    info = [str(e["event"]) for e in gong_logs if e["log_level"] == "info"]
     assert info[:3] == [
         "fetched 100/300 users (page 1)",
         "fetched 200/300 users (page 2)",
@@ -310,10 +302,10 @@ def test_progress_is_logged_once_per_page_with_the_total_time(
 
 @pytest.mark.gong_emulator(users=250, avatar_share=0.0)
 def test_progress_of_all_users_uses_gongs_total(
-    hook: GongHook, gong_emulator: GongEmulator, logs: list[dict[str, Any]]
+    hook: GongHook, gong_emulator: GongEmulator, gong_logs: list[dict[str, Any]]
 ) -> None:
     hook.get_users()
-    info = [str(e["event"]) for e in logs if e["log_level"] == "info"]
+    info = [str(e["event"]) for e in gong_logs if e["log_level"] == "info"]
     assert info[:3] == [
         "fetched 100/250 users (page 1)",
         "fetched 200/250 users (page 2)",

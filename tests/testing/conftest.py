@@ -1,7 +1,6 @@
 """Fixtures of the emulator tests.
 
-The emulator's own pytest plugin provides ``gong_emulator``; the root conftest may already register it
-(``pytest_plugins = ["airflow_provider_gong.testing.pytest_plugin"]``), otherwise it is registered here.
+The emulator's own pytest plugin (``gong_emulator`` & co) is registered by ``tests/conftest.py``.
 """
 
 from __future__ import annotations
@@ -13,13 +12,6 @@ import pytest
 import requests
 
 from airflow_provider_gong.testing import GongEmulator
-
-PLUGIN = "airflow_provider_gong.testing.pytest_plugin"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    if not config.pluginmanager.has_plugin(PLUGIN):
-        config.pluginmanager.import_plugin(PLUGIN)
 
 
 class EmulatorClient(requests.Session):
