@@ -511,12 +511,17 @@ class ConnectionsPage:
             return None
 
         toast = self._until(f"the answer to Test Connection of {conn_id!r}", new_toast)
-        title = toast.find_element(By.CSS_SELECTOR, "[data-part='title']").text
-        descriptions = toast.find_elements(By.CSS_SELECTOR, "[data-part='description']")
+
+        def text_of(part: str) -> str:
+            # textContent, not .text: a toast still fading in has no *visible* text yet.
+            found = toast.find_elements(By.CSS_SELECTOR, f"[data-part='{part}']")
+            return " ".join(str(found[0].get_attribute("textContent") or "").split()) if found else ""
+
+        self._until("the toast's title", lambda _driver: text_of("title"))
         return Toast(
             kind=str(toast.get_attribute("data-type")),
-            title=str(title),
-            description=str(descriptions[0].text) if descriptions else "",
+            title=text_of("title"),
+            description=text_of("description"),
         )
 
     # ----------------------------------------------------------------- add form
