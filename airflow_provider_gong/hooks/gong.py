@@ -406,16 +406,8 @@ class GongHook(BaseHook):
         uid = validate_user_id(user_id)
         path = f"/v2/users/{uid}"
         body = self.call("GET", path)
-        user = body.get("user")
-        if not isinstance(user, dict):
-            raise GongApiError(
-                200,
-                "GET",
-                path,
-                request_id=_str_or_none(body.get("requestId")),
-                detail=f"unexpected answer shape: {_keys(body)} (expected 'user')",
-            )
-        return user
+        [user] = _expect(body, "GET", path, user=dict)
+        return user  # type: ignore[no-any-return]
 
     def get_user_settings_history(self, user_id: str | int) -> list[dict[str, Any]]:
         """
@@ -426,16 +418,8 @@ class GongHook(BaseHook):
         uid = validate_user_id(user_id)
         path = f"/v2/users/{uid}/settings-history"
         body = self.call("GET", path)
-        history = body.get("userSettingsHistory")
-        if not isinstance(history, list):
-            raise GongApiError(
-                200,
-                "GET",
-                path,
-                request_id=_str_or_none(body.get("requestId")),
-                detail=f"unexpected answer shape: {_keys(body)} (expected 'userSettingsHistory')",
-            )
-        return history
+        [history] = _expect(body, "GET", path, userSettingsHistory=list)
+        return history  # type: ignore[no-any-return]
 
     def iter_users(
         self,
@@ -627,15 +611,7 @@ class GongHook(BaseHook):
                 if any(NO_USERS_FOUND in message.lower() for message in err.errors):
                     return
                 raise
-            records, users = body.get("records"), body.get("users")
-            if not isinstance(records, dict) or not isinstance(users, list):
-                raise GongApiError(
-                    200,
-                    method,
-                    path,
-                    request_id=_str_or_none(body.get("requestId")),
-                    detail=f"unexpected answer shape: {_keys(body)} (expected 'records' and 'users')",
-                )
+            records, users = _expect(body, method, path, records=dict, users=list)
             yield records, users
             next_cursor = records.get("cursor")
             if not next_cursor:
@@ -1000,6 +976,21 @@ def _keys(body: Any) -> str:
     if isinstance(body, dict):
         return "keys " + ", ".join(sorted(map(str, body))[:10]) if body else "an empty object"
     return f"a JSON {type(body).__name__}"
+
+
+def _expect(body: dict[str, Any], method: str, path: str, **kinds: type) -> list[Any]:
+    """The values of ``body`` at each key of ``kinds``, or a ``GongApiError`` naming what the body held."""
+    values = [body.get(key) for key in kinds]
+    if not all(isinstance(body.get(key), kind) for key, kind in kinds.items()):
+        expected = " and ".join(repr(key) for key in kinds)
+        raise GongApiError(
+            200,
+            method,
+            path,
+            request_id=_str_or_none(body.get("requestId")),
+            detail=f"unexpected answer shape: {_keys(body)} (expected {expected})",
+        )
+    return values
 
 
 def _str_or_none(value: Any) -> str | None:
