@@ -7,6 +7,8 @@ from an answer of Gong carries ``status_code``, ``request_id`` (what Gong suppor
 
 from __future__ import annotations
 
+from typing import Any
+
 from airflow.sdk.exceptions import AirflowException
 
 __all__ = [
@@ -22,10 +24,14 @@ __all__ = [
     "GongServerError",
     "GongTimeoutError",
     "api_error_class",
+    "describe_keys",
+    "error_from_answer",
 ]
 
 #: The OAuth scope every call of this provider needs.
 USERS_SCOPE = "api:users:read"
+#: At most this much of a body that is not Gong's JSON is quoted in an error.
+EXCERPT_CHARS = 200
 
 
 class GongError(AirflowException):
@@ -222,3 +228,74 @@ def api_error_class(status_code: int) -> type[GongApiError]:
     if status_code >= 500:
         return GongServerError
     return GongApiError
+
+
+def error_from_answer(
+    status_code: int,
+    method: str,
+    path: str,
+    *,
+    body: Any,
+    text: str,
+    content_type: str | None,
+    retry_after: float | None = None,
+    hint: str | None = None,
+) -> GongApiError:
+    """
+    Build the typed error for an answer of Gong: an error status, or a 2xx whose body is not a JSON object.
+
+    Gong's ``requestId`` and ``errors`` come from the body; a body without them (an HTML page from a
+    proxy, truncated JSON) is described by its content type and a short excerpt.
+
+    :param status_code: HTTP status of the answer.
+    :param method: HTTP method of the request.
+    :param path: URL path of the request.
+    :param body: The body decoded as JSON, or ``None`` when it is not JSON.
+    :param text: The body as text (for the excerpt).
+    :param content_type: The answer's ``Content-Type``.
+    :param retry_after: Seconds from ``Retry-After`` (429 only).
+    :param hint: An extra sentence telling the user what to do.
+    """
+    success = 200 <= status_code < 300
+    errors = [] if success else _errors_of(body)
+    request_id = body.get("requestId") if isinstance(body, dict) else None
+    detail = None if errors else _describe_body(body, text, content_type)
+    cls = GongApiError if success else api_error_class(status_code)
+    common: dict[str, Any] = {
+        "request_id": None if request_id is None else str(request_id),
+        "errors": errors,
+        "detail": detail,
+        "hint": hint,
+    }
+    if cls is GongRateLimitError:
+        return GongRateLimitError(status_code, method, path, retry_after=retry_after, **common)
+    return cls(status_code, method, path, **common)
+
+
+def describe_keys(body: Any) -> str:
+    """
+    Say what a JSON body holds, for errors about its shape (``keys a, b`` or ``a JSON list``).
+
+    :param body: A decoded JSON value.
+    """
+    if isinstance(body, dict):
+        return "keys " + ", ".join(sorted(map(str, body))[:10]) if body else "an empty object"
+    return f"a JSON {type(body).__name__}"
+
+
+def _errors_of(body: Any) -> list[str]:
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list):
+        return [str(item) for item in errors]
+    return [errors] if isinstance(errors, str) else []
+
+
+def _describe_body(body: Any, text: str, content_type: str | None) -> str:
+    content_type = content_type or "no content type"
+    if body is not None:
+        return f"unexpected answer shape: {describe_keys(body)}"
+    flat = " ".join(text.split())
+    if not flat:
+        return f"empty answer ({content_type})"
+    excerpt = flat[:EXCERPT_CHARS] + ("..." if len(flat) > EXCERPT_CHARS else "")
+    return f"answer is not Gong's JSON ({content_type}): {excerpt!r}"

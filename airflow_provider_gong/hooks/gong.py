@@ -29,7 +29,8 @@ from airflow_provider_gong.exceptions import (
     GongNotFoundError,
     GongRateLimitError,
     GongTimeoutError,
-    api_error_class,
+    describe_keys,
+    error_from_answer,
 )
 from airflow_provider_gong.pacing import Pacer, shared_pacer
 from airflow_provider_gong.retry import RetryPolicy, parse_retry_after
@@ -66,7 +67,6 @@ DEFAULT_CALLS_PER_SECOND = 3.0
 DEFAULT_MAX_RETRY_WAIT = 60.0
 USER_AGENT = f"airflow-provider-gong/{__version__}"
 
-_EXCERPT_CHARS = 200
 #: Most bytes taken from the socket by one read of an answer's body.
 _READ_CHUNK = 64 * 1024
 
@@ -354,44 +354,35 @@ class GongHook(BaseHook):
 
     def _decode(self, response: requests.Response, method: str, path: str) -> dict[str, Any]:
         status = response.status_code
-        body: Any = None
         try:
-            body = response.json()
+            body: Any = response.json()
         except ValueError:
             body = None
-        if 200 <= status < 300:
-            if isinstance(body, dict):
-                return body
-            raise GongApiError(status, method, path, detail=_unreadable(response, body))
-        request_id = body.get("requestId") if isinstance(body, dict) else None
-        errors = _errors_of(body)
-        cls = api_error_class(status)
-        detail = None if errors else _unreadable(response, body)
-        if cls is GongRateLimitError:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            hint = None
-            if retry_after is not None:
-                # Hold the shared pace back only for a wait this hook would sleep anyway: a longer one is
-                # raised at once, and must not make the next call of the process sleep it out instead.
-                if retry_after <= self._max_retry_wait:
-                    self.pacer.hold_off(retry_after)
-                else:
-                    hint = (
-                        f"Gong asks to wait {retry_after:.0f} s, longer than this hook's max_retry_wait of "
-                        f"{self._max_retry_wait:g} s (the company's daily quota may be spent): wait it out "
-                        "with GongRateLimitSensor, or run GongUserOperator with deferrable=True"
-                    )
-            raise GongRateLimitError(
-                status,
-                method,
-                path,
-                request_id=_str_or_none(request_id),
-                errors=errors,
-                detail=detail,
-                hint=hint,
-                retry_after=retry_after,
-            )
-        raise cls(status, method, path, request_id=_str_or_none(request_id), errors=errors, detail=detail)
+        if 200 <= status < 300 and isinstance(body, dict):
+            return body
+        retry_after = parse_retry_after(response.headers.get("Retry-After")) if status == 429 else None
+        hint = None
+        if retry_after is not None:
+            # Hold the shared pace back only for a wait this hook would sleep anyway: a longer one is
+            # raised at once, and must not make the next call of the process sleep it out instead.
+            if retry_after <= self._max_retry_wait:
+                self.pacer.hold_off(retry_after)
+            else:
+                hint = (
+                    f"Gong asks to wait {retry_after:.0f} s, longer than this hook's max_retry_wait of "
+                    f"{self._max_retry_wait:g} s (the company's daily quota may be spent): wait it out "
+                    "with GongRateLimitSensor, or run GongUserOperator with deferrable=True"
+                )
+        raise error_from_answer(
+            status,
+            method,
+            path,
+            body=body,
+            text=response.text,
+            content_type=response.headers.get("Content-Type"),
+            retry_after=retry_after,
+            hint=hint,
+        )
 
     # ------------------------------------------------------------------ users
 
@@ -910,17 +901,6 @@ def _iso_datetime(value: datetime | str, name: str) -> str:
     return moment.isoformat()
 
 
-def _errors_of(body: Any) -> list[str]:
-    if not isinstance(body, dict):
-        return []
-    errors = body.get("errors")
-    if isinstance(errors, list):
-        return [str(item) for item in errors]
-    if isinstance(errors, str):
-        return [errors]
-    return []
-
-
 def _read_body(response: requests.Response, seconds: float) -> None:
     """
     Read a streamed answer's whole body, or raise ``ReadTimeout`` if it is not complete ``seconds`` after
@@ -959,25 +939,6 @@ def _read1(read1: Callable[..., bytes]) -> bytes:
         raise requests.exceptions.ChunkedEncodingError(err) from err
 
 
-def _unreadable(response: requests.Response, body: Any) -> str:
-    content_type = response.headers.get("Content-Type", "no content type")
-    if body is not None:
-        return f"unexpected answer shape: {_keys(body)}"
-    text = " ".join(response.text.split())
-    excerpt = text[:_EXCERPT_CHARS] + ("..." if len(text) > _EXCERPT_CHARS else "")
-    return (
-        f"answer is not Gong's JSON ({content_type}): {excerpt!r}"
-        if excerpt
-        else (f"empty answer ({content_type})")
-    )
-
-
-def _keys(body: Any) -> str:
-    if isinstance(body, dict):
-        return "keys " + ", ".join(sorted(map(str, body))[:10]) if body else "an empty object"
-    return f"a JSON {type(body).__name__}"
-
-
 def _expect(body: dict[str, Any], method: str, path: str, **kinds: type) -> list[Any]:
     """The values of ``body`` at each key of ``kinds``, or a ``GongApiError`` naming what the body held."""
     values = [body.get(key) for key in kinds]
@@ -988,7 +949,7 @@ def _expect(body: dict[str, Any], method: str, path: str, **kinds: type) -> list
             method,
             path,
             request_id=_str_or_none(body.get("requestId")),
-            detail=f"unexpected answer shape: {_keys(body)} (expected {expected})",
+            detail=f"unexpected answer shape: {describe_keys(body)} (expected {expected})",
         )
     return values
 

@@ -21,7 +21,7 @@ from airflow_provider_gong.exceptions import (
     GongRateLimitError,
     GongServerError,
     GongTimeoutError,
-    api_error_class,
+    error_from_answer,
 )
 from airflow_provider_gong.hooks.gong import (
     PROBE_PARAMS,
@@ -250,32 +250,20 @@ async def _probe_once(client: httpx.AsyncClient, settings: GongSettings) -> Gong
         body: Any = response.json()
     except ValueError:
         body = None
-    if 200 <= status < 300:
-        if isinstance(body, dict):
-            return None
-        raise GongApiError(status, method, path, detail="the answer is not Gong's JSON object")
-    request_id = body.get("requestId") if isinstance(body, dict) else None
-    errors = _errors_of(body)
-    detail = None if errors else f"answer without Gong's error list ({response.headers.get('Content-Type')})"
-    cls = api_error_class(status)
-    if cls is GongRateLimitError:
-        return GongRateLimitError(
-            status,
-            method,
-            path,
-            request_id=None if request_id is None else str(request_id),
-            errors=errors,
-            detail=detail,
-            retry_after=parse_retry_after(response.headers.get("Retry-After")),
-        )
-    raise cls(
+    if 200 <= status < 300 and isinstance(body, dict):
+        return None
+    error = error_from_answer(
         status,
         method,
         path,
-        request_id=None if request_id is None else str(request_id),
-        errors=errors,
-        detail=detail,
+        body=body,
+        text=response.text,
+        content_type=response.headers.get("Content-Type"),
+        retry_after=parse_retry_after(response.headers.get("Retry-After")) if status == 429 else None,
     )
+    if isinstance(error, GongRateLimitError):
+        return error
+    raise error
 
 
 def _event(payload: dict[str, Any]) -> TriggerEvent:
@@ -297,13 +285,6 @@ def _caused_by_tls(error: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
-
-
-def _errors_of(body: Any) -> list[str]:
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if isinstance(errors, list):
-        return [str(item) for item in errors]
-    return [errors] if isinstance(errors, str) else []
 
 
 def _now() -> datetime:
