@@ -42,6 +42,7 @@ class Pacer:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._next_slot = 0.0
+        self._hold_until = 0.0
         self._interval = 0.0
         self.set_rate(calls_per_second)
 
@@ -79,7 +80,14 @@ class Pacer:
         :param seconds: How long every sharer of this pacer must wait.
         """
         with self._lock:
-            self._next_slot = max(self._next_slot, self._clock() + max(seconds, 0.0))
+            until = self._clock() + max(seconds, 0.0)
+            self._hold_until = max(self._hold_until, until)
+            self._next_slot = max(self._next_slot, until)
+
+    def held_for(self) -> float:
+        """Seconds left of the last :meth:`hold_off` (0 when none is in force)."""
+        with self._lock:
+            return max(self._hold_until - self._clock(), 0.0)
 
 
 _registry: dict[tuple[str, str], Pacer] = {}
@@ -91,12 +99,16 @@ def shared_pacer(base_url: str, credential: str, calls_per_second: float) -> Pac
     Return the process-wide pacer for one Gong company (base URL + credentials).
 
     The credential is only kept as a SHA-256 digest. When hooks ask for different rates, the last one
-    asked wins: the rate is a property of the company's limit, not of one hook.
+    asked wins: the rate is a property of the company's limit, not of one hook. A hook with pacing off
+    (``0``) gets a pacer of its own and leaves the shared one as it is.
 
     :param base_url: Gong API base URL.
     :param credential: The ``Authorization`` value (hashed, never stored).
     :param calls_per_second: Allowed rate; ``0`` or less switches pacing off.
     """
+    if calls_per_second <= 0:
+        # Pacing off for this hook only: it must not switch off the pace of the company's other hooks.
+        return Pacer(0)
     key = (base_url, hashlib.sha256(credential.encode()).hexdigest())
     with _registry_lock:
         pacer = _registry.get(key)

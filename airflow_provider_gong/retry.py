@@ -28,7 +28,11 @@ from airflow_provider_gong.exceptions import (
     GongServerError,
 )
 
-__all__ = ["RetryPolicy", "parse_retry_after"]
+__all__ = ["MIN_PROBE_WAIT", "RetryPolicy", "parse_retry_after"]
+
+#: The shortest wait between two probes of a rate limit (sensor, trigger): a ``Retry-After`` of 0 or a date
+#: in the past must not make an unbounded waiter spin against Gong, each probe costing daily quota.
+MIN_PROBE_WAIT = 1.0
 
 T = TypeVar("T")
 
@@ -81,6 +85,8 @@ class RetryPolicy:
     :param backoff_max: Cap of one backoff wait, in seconds.
     :param backoff_jitter: Up to this many random seconds added to each backoff wait.
     :param sleep: The sleep function (injectable so tests need not sleep for real).
+    :param retry_rate_limits: Retry 429s (the default); ``False`` raises them at once, for a probe whose
+        caller waits out the limit itself.
     """
 
     max_retries: int = 5
@@ -89,6 +95,7 @@ class RetryPolicy:
     backoff_max: float = 30.0
     backoff_jitter: float = 1.0
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    retry_rate_limits: bool = True
 
     def is_retryable(self, error: BaseException) -> bool:
         """
@@ -97,7 +104,9 @@ class RetryPolicy:
         :param error: What the last attempt raised.
         """
         if isinstance(error, GongRateLimitError):
-            return error.retry_after is None or error.retry_after <= self.max_retry_wait
+            return self.retry_rate_limits and (
+                error.retry_after is None or error.retry_after <= self.max_retry_wait
+            )
         if isinstance(error, GongConnectionError):
             return error.retryable
         return isinstance(error, GongServerError)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import ipaddress
 import json
@@ -33,7 +34,7 @@ from airflow_provider_gong.exceptions import (
     error_from_answer,
 )
 from airflow_provider_gong.pacing import Pacer, shared_pacer
-from airflow_provider_gong.retry import RetryPolicy, parse_retry_after
+from airflow_provider_gong.retry import MIN_PROBE_WAIT, RetryPolicy, parse_retry_after
 from airflow_provider_gong.user_ids import validate_user_id, validate_user_ids
 
 if TYPE_CHECKING:
@@ -245,7 +246,7 @@ class GongHook(BaseHook):
                 "max_retries": self._max_retries_arg,
                 "calls_per_second": self._calls_per_second_arg,
             },
-            extras=conn.extra_dejson or {},
+            extras=_extras_of(conn, self.gong_conn_id),
         )
         for secret in settings.secrets:
             mask_secret(secret)
@@ -571,7 +572,7 @@ class GongHook(BaseHook):
                 "POST",
                 "/v2/users/extensive",
                 errors=[f"{len(not_found)} of {len(ids)} requested users not found: {shown}"],
-                hint="Pass missing='skip' to skip ids Gong does not know",
+                hint=_missing_hint(date_filter, include_avatars),
             )
             error.missing_ids = not_found  # type: ignore[attr-defined]
             raise error
@@ -621,18 +622,33 @@ class GongHook(BaseHook):
 
     def probe(self) -> GongRateLimitError | None:
         """
-        Tell whether Gong's rate limit lets calls through now, with one single-attempt call.
+        Tell whether Gong's rate limit lets calls through now, with one call (``GET /v2/users``, first page).
 
-        The call is ``GET /v2/users`` (first page), the cheapest one in the users scope; it counts against
-        the company's limits like any other call.
+        A 429 is returned at once, not retried; a 5xx or a connection failure is retried like any call, so a
+        blip does not end a wait. While an earlier 429 of this process still holds (Gong said to wait),
+        nothing is sent and that wait is returned: probing again would only cost quota.
 
         :return: ``None`` when Gong answered, or the 429 as a :class:`GongRateLimitError` (its
             ``retry_after`` is what Gong asked to wait, or ``None`` when it sent no ``Retry-After``).
         :raises GongApiError: (or a subclass) on any other answer, e.g. :class:`GongAuthError`.
         :raises GongConnectionError: when Gong cannot be reached.
         """
+        held = self.pacer.held_for()
+        if held > MIN_PROBE_WAIT:  # a shorter hold is simply waited out by the pacer below
+            return GongRateLimitError(
+                429,
+                "GET",
+                PROBE_PATH,
+                detail="an earlier call of this process got a 429 and Gong's Retry-After still holds",
+                retry_after=held,
+            )
+        policy = dataclasses.replace(self.retry_policy, retry_rate_limits=False)
         try:
-            self.call("GET", PROBE_PATH, params=dict(PROBE_PARAMS), retry=False)
+            policy.call(
+                lambda: self._send_once("GET", PROBE_PATH, params=dict(PROBE_PARAMS), json=None),
+                log=self.log,
+                what=f"GET {PROBE_PATH}",
+            )
         except GongRateLimitError as err:
             return err
         return None
@@ -937,6 +953,29 @@ def _read1(read1: Callable[..., bytes]) -> bytes:
         raise requests.exceptions.ReadTimeout(err) from err
     except urllib3.exceptions.ProtocolError as err:
         raise requests.exceptions.ChunkedEncodingError(err) from err
+
+
+def _extras_of(conn: Connection, conn_id: str) -> dict[str, Any]:
+    """The connection's extras as a dict, or a clear error when they are JSON but not an object."""
+    extras: Any = conn.extra_dejson
+    if not extras:
+        return {}
+    if not isinstance(extras, dict):
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': extra must be a JSON object such as "
+            f'{{"timeout": 30}}, got a JSON {type(extras).__name__}'
+        )
+    return extras
+
+
+def _missing_hint(date_filter: dict[str, Any], include_avatars: bool) -> str:
+    """Why Gong may not return an id that exists, and what to do about it."""
+    reasons = ["the id is unknown to Gong"]
+    if date_filter:
+        reasons.append("the user was created outside created_from/created_to")
+    if not include_avatars:
+        reasons.append("the user is an avatar (pass include_avatars=True)")
+    return f"Gong returns no user when {' or '.join(reasons)}. Pass missing='skip' to skip such ids"
 
 
 def _expect(body: dict[str, Any], method: str, path: str, **kinds: type) -> list[Any]:

@@ -13,6 +13,7 @@ from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
 
 from airflow_provider_gong.exceptions import GongRateLimitError
 from airflow_provider_gong.hooks.gong import GongHook
+from airflow_provider_gong.retry import MIN_PROBE_WAIT
 from airflow_provider_gong.triggers.rate_limit import (
     DEFAULT_MAX_BACKOFF,
     GongRateLimitTrigger,
@@ -107,9 +108,9 @@ class GongRateLimitSensor(BaseSensorOperator):
         Used by :meth:`BaseSensorOperator.execute` for the sleep (poke mode) and the reschedule date
         (reschedule mode). A wait that would end past ``timeout`` ends the sensor now.
         """
-        retry_after = self._retry_after
-        if retry_after is None:
+        if self._retry_after is None:
             return float(super()._get_next_poke_interval(started_at, run_duration, poke_count))
+        retry_after = max(self._retry_after, MIN_PROBE_WAIT)  # never a tight loop on "Retry-After: 0"
         self._check_timeout(retry_after, self.timeout - run_duration())
         self.log.info("next %s in %.1f s, as Gong's Retry-After asks", self.mode, retry_after)
         return retry_after

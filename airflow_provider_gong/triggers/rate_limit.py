@@ -19,7 +19,6 @@ from airflow_provider_gong.exceptions import (
     GongConnectionError,
     GongError,
     GongRateLimitError,
-    GongServerError,
     GongTimeoutError,
     error_from_answer,
 )
@@ -31,7 +30,7 @@ from airflow_provider_gong.hooks.gong import (
     GongSettings,
     settings_from_connection,
 )
-from airflow_provider_gong.retry import RetryPolicy, parse_retry_after
+from airflow_provider_gong.retry import MIN_PROBE_WAIT, RetryPolicy, parse_retry_after
 
 __all__ = [
     "DEFAULT_BACKOFF",
@@ -178,7 +177,7 @@ class GongRateLimitTrigger(BaseTrigger):
                     )
                     return
                 if limited.retry_after is not None:
-                    wait = limited.retry_after
+                    wait = max(limited.retry_after, MIN_PROBE_WAIT)
                     how = "Retry-After"
                 else:
                     wait, backoff = backoff, min(backoff * 2, self.max_backoff)
@@ -193,7 +192,7 @@ class GongRateLimitTrigger(BaseTrigger):
 
     async def _probe(self, client: httpx.AsyncClient, settings: GongSettings) -> GongRateLimitError | None:
         """One probe, its transient failures retried with the hook's backoff; the 429 is returned."""
-        policy = RetryPolicy(max_retries=settings.max_retries)
+        policy = RetryPolicy(max_retries=settings.max_retries, retry_rate_limits=False)
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
             error = state.outcome.exception() if state.outcome else None
@@ -201,7 +200,7 @@ class GongRateLimitTrigger(BaseTrigger):
             self.log.warning("Gong probe failed (%s); retry %d in %.1f s", error, state.attempt_number, wait)
 
         retrying = tenacity.AsyncRetrying(
-            retry=tenacity.retry_if_exception(_transient),
+            retry=tenacity.retry_if_exception(policy.is_retryable),
             stop=tenacity.stop_after_attempt(settings.max_retries + 1),
             wait=policy.wait,
             before_sleep=before_sleep,
@@ -268,12 +267,6 @@ async def _probe_once(client: httpx.AsyncClient, settings: GongSettings) -> Gong
 
 def _event(payload: dict[str, Any]) -> TriggerEvent:
     return TriggerEvent(payload)  # type: ignore[no-untyped-call]
-
-
-def _transient(error: BaseException) -> bool:
-    if isinstance(error, GongConnectionError):
-        return error.retryable
-    return isinstance(error, GongServerError)
 
 
 def _caused_by_tls(error: BaseException) -> bool:

@@ -916,16 +916,29 @@ def test_pacing_on_by_default_at_three_per_second(
 
 
 def test_hooks_of_one_company_share_a_pacer(make_conn: Callable[..., str]) -> None:
-    one = make_conn("us-1.api.gong.io", conn_id="gong_one")
-    two = make_conn("https://us-1.api.gong.io/v2", conn_id="gong_two")
-    other_key = make_conn("us-1.api.gong.io", conn_id="gong_other_key", login="another-key")
-    other_host = make_conn("us-2.api.gong.io", conn_id="gong_other_host")
+    one = make_conn("us-1.api.gong.io", conn_id="gong_one", calls_per_second=3)
+    two = make_conn("https://us-1.api.gong.io/v2", conn_id="gong_two", calls_per_second=3)
+    other_key = make_conn(
+        "us-1.api.gong.io", conn_id="gong_other_key", login="another-key", calls_per_second=3
+    )
+    other_host = make_conn("us-2.api.gong.io", conn_id="gong_other_host", calls_per_second=3)
 
     pacer = GongHook(one).pacer
 
     assert GongHook(two).pacer is pacer
     assert GongHook(other_key).pacer is not pacer
     assert GongHook(other_host).pacer is not pacer
+
+
+def test_a_hook_with_pacing_off_leaves_the_shared_pace_alone(make_conn: Callable[..., str]) -> None:
+    paced = GongHook(make_conn("us-1.api.gong.io", conn_id="gong_paced", calls_per_second=3))
+    pacer = paced.pacer
+
+    unpaced = GongHook(make_conn("us-1.api.gong.io", conn_id="gong_unpaced", calls_per_second=0))
+
+    assert unpaced.pacer is not pacer
+    assert unpaced.pacer.calls_per_second == 0
+    assert pacer.calls_per_second == 3
 
 
 # ---------------------------------------------------------------------------------------- test_connection
