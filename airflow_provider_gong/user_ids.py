@@ -42,7 +42,7 @@ def validate_user_id(user_id: object) -> str:
     if not _ID_RE.fullmatch(text):
         if not text:
             reason = "it is empty"
-        elif text.isdigit():
+        elif text.isascii() and text.isdigit():
             reason = f"it has {len(text)} digits, more than Gong's {MAX_ID_DIGITS}"
         else:
             reason = f"Gong user ids are 1-{MAX_ID_DIGITS} digits only"

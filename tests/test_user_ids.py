@@ -179,3 +179,8 @@ def test_parse_user_ids_names_the_garbage_template_output() -> None:
     assert "'{{ oops }}'" in message
     assert "unrendered Jinja template" in message
     assert "templated field" in message
+
+
+def test_non_ascii_digits_are_not_counted_as_too_many_digits() -> None:
+    with pytest.raises(ValueError, match="Gong user ids are 1-20 digits only"):
+        validate_user_id("\uff11\uff12\uff13")  # full-width digits

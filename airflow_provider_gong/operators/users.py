@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from airflow.sdk import BaseOperator, ObjectStoragePath, conf
+from airflow.sdk.execution_time.xcom import XCom
 
 from airflow_provider_gong.exceptions import GongRateLimitError, GongResultTooLargeError
 from airflow_provider_gong.hooks.gong import GongHook, UsersResume
@@ -367,10 +368,28 @@ class _XComSink(_Sink):
                 result.extend(part)
         result.extend(self.users)
         self.operator._check_xcom_size(result)
+        self._delete_parts()  # the result goes to return_value: do not keep every user twice
         return result
 
     def discard(self) -> None:
         self.users = []
+        self._delete_parts()
+
+    def _delete_parts(self) -> None:
+        if not self.parts:
+            return
+        ti = self.context["ti"]
+        for number in range(self.parts):
+            try:
+                XCom.delete(
+                    key=self._key(number),
+                    task_id=ti.task_id,
+                    dag_id=ti.dag_id,
+                    run_id=ti.run_id,
+                    map_index=ti.map_index,
+                )
+            except Exception as err:  # cleanup only: the users are safe in return_value or refetched
+                self.operator.log.warning("could not delete XCom %s: %s", self._key(number), err)
 
 
 def _json_size(users: list[dict[str, Any]]) -> int:
@@ -391,13 +410,15 @@ def _is_literal(value: object) -> bool:
 def _check_fields(fields: object, task_id: str) -> list[str] | None:
     if fields is None:
         return None
+    given = fields
     if isinstance(fields, str):
         fields = [part for part in fields.replace(",", " ").split() if part]
-    if not isinstance(fields, Iterable) or not all(isinstance(f, str) and f for f in fields):
-        raise ValueError(
-            f"{task_id}: fields must be a list of user keys such as ['id', 'emailAddress'], got {fields!r}"
-        )
-    return list(fields)
+    if isinstance(fields, (list, tuple)) and fields and all(isinstance(f, str) and f for f in fields):
+        return list(fields)
+    raise ValueError(
+        f"{task_id}: fields must be a non-empty list of user keys such as ['id', 'emailAddress'] "
+        f"(None keeps every key), got {given!r}"
+    )
 
 
 def _keep(user: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:

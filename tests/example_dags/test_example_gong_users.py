@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ pytestmark = [pytest.mark.airflow_run, pytest.mark.timeout(900)]
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "example_dags" / "example_gong_users.py"
 MAPPED = Path(__file__).parent / "dags" / "gong_mapped_users.py"
+DEFERRED = Path(__file__).parent / "dags" / "gong_deferred_fetch.py"
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +33,7 @@ def gong() -> Iterator[GongEmulator]:
 def airflow(tmp_path_factory: pytest.TempPathFactory, gong: GongEmulator) -> AirflowHome:
     home = AirflowHome(
         tmp_path_factory.mktemp("example-dags"),
-        [EXAMPLE, MAPPED],
+        [EXAMPLE, MAPPED, DEFERRED],
         env={"AIRFLOW_CONN_GONG_DEFAULT": gong.connection_json()},
     ).migrate()
     home.run("pools", "set", "gong_api", "1", "Gong API calls")
@@ -91,3 +93,22 @@ def test_mapped_operator_returns_one_list_per_group(airflow: AirflowHome, gong: 
         ("users_per_group", 2): shaped(ids[10:13]),
     }
     assert gong.stats()["gong_calls"] == 3
+
+
+def test_deferrable_fetch_resumes_after_a_spent_quota_and_leaves_one_xcom(airflow: AirflowHome) -> None:
+    # 5 pages of users, 3 calls per 4-second "day": the fetch stops after page 3, waits in the trigger,
+    # and resumes from Gong's cursor (1 probe + pages 4 and 5 in the next "day").
+    config = EmulatorConfig(users=460, avatar_share=0.0, rate_per_second=None, rate_per_day=3, day_seconds=4)
+    with GongEmulator(config) as quota:
+        airflow.env["AIRFLOW_CONN_GONG_DEFERRED"] = quota.connection_json()
+        proc = airflow.run("dags", "test", "gong_deferred_fetch")
+        stats = quota.stats()
+        users = quota.users
+    assert "running trigger in line" in proc.stdout + proc.stderr, explain(proc)
+    with sqlite3.connect(airflow.home / "airflow.db") as db:
+        keys = sorted(
+            row[0] for row in db.execute("SELECT key FROM xcom WHERE dag_id = 'gong_deferred_fetch'")
+        )
+    assert keys == ["return_value"], "the parts kept across the deferral must be gone"
+    assert airflow.xcoms("gong_deferred_fetch")[("all_users", -1)] == [{"id": u["id"]} for u in users]
+    assert stats["by_endpoint"]["GET /v2/users"]["200"] == 5 + 1, stats  # 5 pages once each, 1 probe

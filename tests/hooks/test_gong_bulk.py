@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from collections.abc import Iterator
@@ -311,3 +312,30 @@ def test_progress_of_all_users_uses_gongs_total(
         "fetched 200/250 users (page 2)",
         "fetched 250/250 users (page 3)",
     ]
+
+
+@pytest.mark.gong_emulator(users=100)
+def test_missing_ids_explain_the_date_filter_and_avatars(hook: GongHook, gong_emulator: GongEmulator) -> None:
+    users = sorted(visible_users(gong_emulator), key=created)
+    avatar = sorted(gong_emulator.avatar_ids)[0]
+    with pytest.raises(GongNotFoundError) as caught:
+        hook.get_users([users[0]["id"], avatar], created_from=created(users[1]))
+    message = str(caught.value)
+    assert "2 of 2 requested users not found" in message
+    assert "created outside created_from/created_to" in message
+    assert "include_avatars=True" in message
+    assert hook.get_users([avatar], include_avatars=True)[0]["id"] == avatar
+
+
+def test_extras_that_are_not_a_json_object_name_the_connection(
+    gong_emulator: GongEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = gong_emulator.connection_dict()
+    conn["extra"] = "[1, 2]"
+    monkeypatch.setenv("AIRFLOW_CONN_GONG_ODD", json.dumps(conn))
+    hook = GongHook("gong_odd")
+    ok, message = hook.test_connection()
+    assert ok is False
+    assert message.startswith("Gong connection 'gong_odd': extra must be a JSON object")
+    assert message.endswith("got a JSON list")
+    assert gong_emulator.stats()["gong_calls"] == 0

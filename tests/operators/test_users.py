@@ -153,8 +153,19 @@ def test_bad_operator_options() -> None:
         GongUserOperator(task_id="users", missing="drop")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="max_xcom_bytes must be a whole number"):
         GongUserOperator(task_id="users", max_xcom_bytes=-1)
-    with pytest.raises(ValueError, match="fields must be a list of user keys"):
+    with pytest.raises(ValueError, match="fields must be a non-empty list of user keys"):
         run(make(user_ids=[], fields=[1, 2]))  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("fields", ["", " , ", [], {"id": 1}])
+def test_empty_or_odd_fields_fail_instead_of_emptying_every_user(
+    fields: Any, ids: list[str], gong_emulator: GongEmulator
+) -> None:
+    with pytest.raises(
+        ValueError, match=r"fields must be a non-empty list of user keys .*\(None keeps every key\)"
+    ):
+        run(make(user_ids=ids[:1], fields=fields))
+    assert gong_emulator.stats()["gong_calls"] == 0
 
 
 # ------------------------------------------------------------------------------------ fields and XCom
