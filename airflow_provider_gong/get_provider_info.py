@@ -75,9 +75,10 @@ def get_provider_info() -> dict[str, Any]:
                     },
                     "calls_per_second": {
                         "label": "Calls per second",
-                        "description": "Client-side pace per worker process, shared by all its tasks. "
-                        "Gong allows 3 calls per second per company by default; set a share of it when "
-                        "several workers call Gong at once. 0 switches pacing off.",
+                        "description": "Client-side pace of one task process (Airflow 3 runs each task "
+                        "in its own process), shared by its threads and hooks. Gong allows 3 calls per "
+                        "second per company by default; set a share of it when several Gong tasks run "
+                        "at once. 0 switches pacing off.",
                         "schema": {"type": ["number", "null"], "minimum": 0, "default": 3},
                     },
                 },

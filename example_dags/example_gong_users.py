@@ -26,7 +26,7 @@ from airflow_provider_gong.operators.users import GongUserOperator
 from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
 
 # Gong allows 3 calls per second and 10,000 calls per day per *company*, shared by every worker and DAG.
-# The hook paces each worker process on its own; running Gong tasks in one pool (create it with
+# The hook paces each task process on its own; running Gong tasks in one pool (create it with
 # `airflow pools set gong_api 1 "Gong API calls"`) keeps all workers together under the limit.
 GONG_POOL = "gong_api"
 

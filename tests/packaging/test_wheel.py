@@ -404,7 +404,7 @@ def test_wheel_metadata(dists: Dists) -> None:
     requirements = [Requirement(text) for text in meta.get_all("Requires-Dist") or []]
     runtime = {canonicalize_name(req.name): req for req in requirements if req.marker is None}
     assert {"apache-airflow", "requests", "tenacity"} <= set(runtime)
-    assert str(runtime["apache-airflow"].specifier) == ">=3.0"
+    assert str(runtime["apache-airflow"].specifier) == ">=3.2"
     capped = {
         name: str(req.specifier)
         for name, req in runtime.items()
