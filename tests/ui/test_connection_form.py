@@ -49,7 +49,7 @@ EXTRA_FIELDS = {
     "element_access_token": ("OAuth access token", "Bearer token of a Gong OAuth app", "password"),
     "element_timeout": ("Timeout (seconds)", "How long to wait for Gong", "text"),
     "element_max_retries": ("Max retries", "Retries of a call that failed", "text"),
-    "element_calls_per_second": ("Calls per second", "Client-side pace per worker process", "text"),
+    "element_calls_per_second": ("Calls per second", "Client-side pace of one task process", "text"),
 }
 
 
