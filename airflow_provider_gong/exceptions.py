@@ -73,8 +73,11 @@ class GongApiError(GongError):
     :param request_id: Gong's ``requestId`` from the body, when there was one.
     :param errors: Gong's ``errors`` list from the body (empty when the body had none).
     :param detail: What to say when Gong's body gave no error text (e.g. an excerpt of an HTML page).
-    :param hint: An extra sentence telling the user what to do.
+    :param hint: An extra sentence telling the user what to do (default: the class's ``default_hint``).
     """
+
+    #: The hint of every error of this class that is not given one.
+    default_hint: str | None = None
 
     def __init__(
         self,
@@ -93,7 +96,7 @@ class GongApiError(GongError):
         self.request_id = request_id
         self.errors: list[str] = list(errors or [])
         self.detail = detail
-        self.hint = hint
+        self.hint = hint or self.default_hint
         super().__init__(self._compose())
 
     def _compose(self) -> str:
@@ -106,48 +109,18 @@ class GongApiError(GongError):
         return message
 
     def __reduce__(self) -> tuple[object, ...]:
-        # Keyword-only arguments do not survive the default pickling of exceptions.
-        return (
-            _rebuild_api_error,
-            (
-                type(self),
-                self.status_code,
-                self.method,
-                self.path,
-                self.request_id,
-                self.errors,
-                self.detail,
-                self.hint,
-                getattr(self, "retry_after", None),
-            ),
-            # Attributes set after construction (e.g. ``missing_ids``) travel as state.
-            dict(self.__dict__),
-        )
+        # Keyword-only arguments do not survive the default pickling of exceptions: rebuild from the
+        # message and every attribute (those set after construction too, e.g. ``missing_ids``).
+        return (_rebuild_api_error, (type(self), self.args, dict(self.__dict__)))
 
 
 def _rebuild_api_error(
-    cls: type[GongApiError],
-    status_code: int,
-    method: str,
-    path: str,
-    request_id: str | None,
-    errors: list[str],
-    detail: str | None,
-    hint: str | None,
-    retry_after: float | None,
+    cls: type[GongApiError], args: tuple[object, ...], state: dict[str, object]
 ) -> GongApiError:
-    if issubclass(cls, GongRateLimitError):
-        return cls(
-            status_code,
-            method,
-            path,
-            request_id=request_id,
-            errors=errors,
-            detail=detail,
-            hint=hint,
-            retry_after=retry_after,
-        )
-    return cls(status_code, method, path, request_id=request_id, errors=errors, detail=detail, hint=hint)
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class GongBadRequestError(GongApiError):
@@ -157,25 +130,11 @@ class GongBadRequestError(GongApiError):
 class GongAuthError(GongApiError):
     """401 or 403: the credentials, their scope or the tenant base URL are wrong. Not retried."""
 
-    def __init__(
-        self,
-        status_code: int,
-        method: str,
-        path: str,
-        *,
-        request_id: str | None = None,
-        errors: list[str] | None = None,
-        detail: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        hint = hint or (
-            f"Check the access key and secret (or OAuth token), that they carry the scope '{USERS_SCOPE}', "
-            "and that the connection's host is your company's own Gong API base URL "
-            "(e.g. https://us-12345.api.gong.io, shown next to the API keys in Gong)"
-        )
-        super().__init__(
-            status_code, method, path, request_id=request_id, errors=errors, detail=detail, hint=hint
-        )
+    default_hint = (
+        f"Check the access key and secret (or OAuth token), that they carry the scope '{USERS_SCOPE}', "
+        "and that the connection's host is your company's own Gong API base URL "
+        "(e.g. https://us-12345.api.gong.io, shown next to the API keys in Gong)"
+    )
 
 
 class GongNotFoundError(GongApiError):
