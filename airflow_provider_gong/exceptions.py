@@ -18,6 +18,7 @@ __all__ = [
     "GongConfigError",
     "GongConnectionError",
     "GongError",
+    "GongIncompleteAnswerError",
     "GongNotFoundError",
     "GongRateLimitError",
     "GongResultTooLargeError",
@@ -26,12 +27,15 @@ __all__ = [
     "api_error_class",
     "describe_keys",
     "error_from_answer",
+    "redact",
 ]
 
 #: The OAuth scope every call of this provider needs.
 USERS_SCOPE = "api:users:read"
 #: At most this much of a body that is not Gong's JSON is quoted in an error.
 EXCERPT_CHARS = 200
+#: What stands in an error's text where a credential was.
+REDACTED = "***"
 
 
 class GongError(AirflowException):
@@ -74,6 +78,7 @@ class GongApiError(GongError):
     :param errors: Gong's ``errors`` list from the body (empty when the body had none).
     :param detail: What to say when Gong's body gave no error text (e.g. an excerpt of an HTML page).
     :param hint: An extra sentence telling the user what to do (default: the class's ``default_hint``).
+    :param retry_after: Seconds Gong asked to wait (its ``Retry-After`` on a 429 or a 503), or ``None``.
     """
 
     #: The hint of every error of this class that is not given one.
@@ -89,6 +94,7 @@ class GongApiError(GongError):
         errors: list[str] | None = None,
         detail: str | None = None,
         hint: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.status_code: int = status_code  # type: ignore[assignment]  # AirflowException: HTTPStatus
         self.method = method
@@ -97,6 +103,7 @@ class GongApiError(GongError):
         self.errors: list[str] = list(errors or [])
         self.detail = detail
         self.hint = hint or self.default_hint
+        self.retry_after = retry_after
         super().__init__(self._compose())
 
     def _compose(self) -> str:
@@ -145,29 +152,20 @@ class GongRateLimitError(GongApiError):
     """
     429: Gong's rate limit (per second or per day, per company) is exceeded.
 
-    :param retry_after: Seconds Gong asked to wait (from ``Retry-After``), or ``None`` when it did not say.
+    Its ``retry_after`` is the seconds Gong asked to wait (from ``Retry-After``), or ``None`` when it did
+    not say.
     """
-
-    def __init__(
-        self,
-        status_code: int,
-        method: str,
-        path: str,
-        *,
-        request_id: str | None = None,
-        errors: list[str] | None = None,
-        detail: str | None = None,
-        hint: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        self.retry_after = retry_after
-        super().__init__(
-            status_code, method, path, request_id=request_id, errors=errors, detail=detail, hint=hint
-        )
 
 
 class GongServerError(GongApiError):
-    """5xx: Gong (or a proxy in front of it) failed. Retried with backoff."""
+    """5xx: Gong (or a proxy in front of it) failed. Retried after its ``Retry-After``, else with backoff."""
+
+
+class GongIncompleteAnswerError(GongApiError):
+    """
+    Gong's answer was cut short or cannot be decoded: JSON that ends early behind a correct
+    ``Content-Length``, or a corrupt compressed body. Transient: retried with backoff.
+    """
 
 
 def api_error_class(status_code: int) -> type[GongApiError]:
@@ -199,6 +197,7 @@ def error_from_answer(
     content_type: str | None,
     retry_after: float | None = None,
     hint: str | None = None,
+    secrets: tuple[str, ...] = (),
 ) -> GongApiError:
     """
     Build the typed error for an answer of Gong: an error status, or a 2xx whose body is not a JSON object.
@@ -212,23 +211,48 @@ def error_from_answer(
     :param body: The body decoded as JSON, or ``None`` when it is not JSON.
     :param text: The body as text (for the excerpt).
     :param content_type: The answer's ``Content-Type``.
-    :param retry_after: Seconds from ``Retry-After`` (429 only).
+    :param retry_after: Seconds from ``Retry-After``.
     :param hint: An extra sentence telling the user what to do.
+    :param secrets: Credential values (and the ``Authorization`` value) to redact from whatever of the
+        body the error quotes: a proxy's error page may echo the request's headers.
     """
     success = 200 <= status_code < 300
-    errors = [] if success else _errors_of(body)
+    errors = [] if success else [redact(item, secrets) for item in _errors_of(body)]
     request_id = body.get("requestId") if isinstance(body, dict) else None
-    detail = None if errors else _describe_body(body, text, content_type)
+    detail = None if errors else redact(_describe_body(body, text, content_type), secrets)
     cls = GongApiError if success else api_error_class(status_code)
-    common: dict[str, Any] = {
-        "request_id": None if request_id is None else str(request_id),
-        "errors": errors,
-        "detail": detail,
-        "hint": hint,
-    }
-    if cls is GongRateLimitError:
-        return GongRateLimitError(status_code, method, path, retry_after=retry_after, **common)
-    return cls(status_code, method, path, **common)
+    if success and body is None and _looks_like_json(text, content_type):
+        cls = GongIncompleteAnswerError
+    return cls(
+        status_code,
+        method,
+        path,
+        request_id=None if request_id is None else redact(str(request_id), secrets),
+        errors=errors,
+        detail=detail,
+        hint=hint,
+        retry_after=retry_after,
+    )
+
+
+def redact(text: str, secrets: tuple[str, ...]) -> str:
+    """
+    Replace every credential value in ``text`` with ``***``, longest first.
+
+    :param text: Text that may quote a request's headers (e.g. a proxy's error page).
+    :param secrets: The values to remove (empty ones are ignored).
+    """
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret and secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def _looks_like_json(text: str, content_type: str | None) -> bool:
+    """Whether an undecodable body was meant to be JSON (so it was cut short, not an HTML page)."""
+    if "json" in (content_type or "").lower():
+        return True
+    return text.lstrip()[:1] in ("{", "[")
 
 
 def describe_keys(body: Any) -> str:

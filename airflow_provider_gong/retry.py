@@ -1,12 +1,13 @@
 """The one retry policy of the Gong provider.
 
-What is retried: connection failures, timeouts, 5xx answers and 429 answers. What is not: 400, 401,
-403, 404 (retrying cannot fix them) and a 429 whose ``Retry-After`` is longer than the ceiling (the daily
-quota is spent: sleeping for hours inside a task would hold a worker slot, so the error is raised at once
-with its ``retry_after`` for a sensor or a deferrable operator to wait out).
+What is retried: connection failures, timeouts, 5xx answers, 408 and 429 answers, and answers cut short
+(a 200 whose JSON ends early, a corrupt compressed body). What is not: 400, 401, 403, 404 (retrying
+cannot fix them) and a 429 or 503 whose ``Retry-After`` is longer than the ceiling (the daily quota is
+spent: sleeping for hours inside a task would hold a worker slot, so the error is raised at once with its
+``retry_after`` for a sensor or a deferrable operator to wait out).
 
-How long: a 429 waits exactly what ``Retry-After`` says (seconds or an HTTP-date); anything else, and a
-429 without a usable header, waits an exponential backoff with jitter, capped.
+How long: an answer with ``Retry-After`` (429, 503) waits exactly what it says (seconds or an HTTP-date,
+at most 24 h); anything else waits an exponential backoff with jitter, capped.
 """
 
 from __future__ import annotations
@@ -24,15 +25,23 @@ import tenacity
 from airflow_provider_gong.exceptions import (
     GongApiError,
     GongConnectionError,
+    GongIncompleteAnswerError,
     GongRateLimitError,
     GongServerError,
 )
 
-__all__ = ["MIN_PROBE_WAIT", "RetryPolicy", "parse_retry_after"]
+__all__ = ["MAX_RETRY_AFTER", "MIN_PROBE_WAIT", "RetryPolicy", "parse_retry_after"]
 
 #: The shortest wait between two probes of a rate limit (sensor, trigger): a ``Retry-After`` of 0 or a date
 #: in the past must not make an unbounded waiter spin against Gong, each probe costing daily quota.
 MIN_PROBE_WAIT = 1.0
+#: The longest ``Retry-After`` believed, in seconds (24 h): Gong's daily quota resets within a day, and a
+#: larger value (``99999999999999``) would overflow date arithmetic downstream.
+MAX_RETRY_AFTER = 86400.0
+#: Statuses whose ``Retry-After`` is read: Gong's rate limit, and a server that is briefly unavailable.
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+#: Error statuses other than 5xx and 429 that are worth another attempt (the request timed out upstream).
+TRANSIENT_STATUSES = frozenset({408})
 
 T = TypeVar("T")
 
@@ -47,7 +56,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
     Both forms of RFC 9110 are understood: delay seconds (``"2"``, also ``"1.5"``) and an HTTP-date
     (a date in the past means 0). A negative number, an empty value or anything else unreadable gives
-    ``None``, so the caller falls back to backoff instead of trusting garbage.
+    ``None``, so the caller falls back to backoff instead of trusting garbage. A wait longer than
+    :data:`MAX_RETRY_AFTER` (24 h) is clamped to it.
 
     :param value: The header value as received.
     :param now: The current time, for HTTP-dates (default: now, UTC).
@@ -62,7 +72,9 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     except ValueError:
         pass
     else:
-        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+        if not math.isfinite(seconds) or seconds < 0:
+            return None
+        return min(seconds, MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
@@ -70,7 +82,7 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     delta = (when - (now or datetime.now(timezone.utc))).total_seconds()
-    return max(delta, 0.0)
+    return min(max(delta, 0.0), MAX_RETRY_AFTER)
 
 
 @dataclass(frozen=True)
@@ -103,13 +115,18 @@ class RetryPolicy:
 
         :param error: What the last attempt raised.
         """
-        if isinstance(error, GongRateLimitError):
-            return self.retry_rate_limits and (
-                error.retry_after is None or error.retry_after <= self.max_retry_wait
-            )
         if isinstance(error, GongConnectionError):
             return error.retryable
-        return isinstance(error, GongServerError)
+        if not isinstance(error, GongApiError):
+            return False
+        if error.retry_after is not None and error.retry_after > self.max_retry_wait:
+            return False
+        if isinstance(error, GongRateLimitError):
+            return self.retry_rate_limits
+        return (
+            isinstance(error, (GongServerError, GongIncompleteAnswerError))
+            or error.status_code in TRANSIENT_STATUSES
+        )
 
     def wait(self, state: tenacity.RetryCallState) -> float:
         """
@@ -118,7 +135,7 @@ class RetryPolicy:
         :param state: Tenacity's state of the call; its outcome holds what the last attempt raised.
         """
         error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, GongRateLimitError) and error.retry_after is not None:
+        if isinstance(error, GongApiError) and error.retry_after is not None:
             return error.retry_after
         backoff = tenacity.wait_exponential_jitter(
             initial=self.backoff_initial, max=self.backoff_max, jitter=self.backoff_jitter
@@ -185,12 +202,10 @@ def _describe(error: BaseException | None) -> str:
         text = f"status {error.status_code}"
         if error.request_id:
             text += f", requestId {error.request_id}"
-        if isinstance(error, GongRateLimitError):
-            text += (
-                f", Retry-After {error.retry_after:g} s"
-                if error.retry_after is not None
-                else ", no Retry-After"
-            )
+        if error.retry_after is not None:
+            text += f", Retry-After {error.retry_after:g} s"
+        elif isinstance(error, GongRateLimitError):
+            text += ", no Retry-After"
         return text
     if error is None:
         return "unknown error"

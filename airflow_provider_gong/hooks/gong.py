@@ -23,18 +23,26 @@ from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
 from airflow_provider_gong import __version__
+from airflow_provider_gong.deadline import GongHTTPAdapter, deadline
 from airflow_provider_gong.exceptions import (
     GongApiError,
+    GongBadRequestError,
     GongConfigError,
-    GongConnectionError,
+    GongError,
     GongNotFoundError,
     GongRateLimitError,
-    GongTimeoutError,
     describe_keys,
-    error_from_answer,
 )
+from airflow_provider_gong.idset import IdSet
 from airflow_provider_gong.pacing import Pacer, shared_pacer
-from airflow_provider_gong.retry import MIN_PROBE_WAIT, RetryPolicy, parse_retry_after
+from airflow_provider_gong.retry import MIN_PROBE_WAIT, RetryPolicy
+from airflow_provider_gong.transport import (
+    DEADLINE_SLACK,
+    connection_error,
+    decode_answer,
+    incomplete_error,
+    timeout_error,
+)
 from airflow_provider_gong.user_ids import validate_user_id, validate_user_ids
 
 if TYPE_CHECKING:
@@ -47,6 +55,9 @@ __all__ = [
     "GongHook",
     "GongSettings",
     "UsersResume",
+    "check_hook_params",
+    "checked_setting",
+    "iso_datetime",
     "settings_from_connection",
 ]
 
@@ -56,6 +67,8 @@ DEFAULT_BASE_URL = "https://api.gong.io"
 PAGE_SIZE = 100
 #: Gong's message for a filter that matched nobody (answered as a 404, which is no failure).
 NO_USERS_FOUND = "no users found corresponding to the provided filters"
+#: Most empty pages in a row, each with a new cursor, before a listing is taken as broken.
+MAX_EMPTY_PAGES = 100
 
 #: The rate-limit probe: the cheapest call in the users scope (the first page of the user listing), made
 #: by :meth:`GongHook.probe` and by the async trigger alike.
@@ -66,6 +79,36 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_CALLS_PER_SECOND = 3.0
 DEFAULT_MAX_RETRY_WAIT = 60.0
+
+
+@dataclass(frozen=True)
+class _Range:
+    """The values a numeric setting accepts: ``low`` (excluded when ``open_low``) to ``high``."""
+
+    low: float
+    high: float
+    open_low: bool = False
+    integer: bool = False
+
+    def describe(self) -> str:
+        low = f"greater than {self.low:g}" if self.open_low else f"at least {self.low:g}"
+        kind = "a whole number" if self.integer else "a number"
+        return f"{kind} {low} and at most {self.high:g}"
+
+    def admits(self, value: float) -> bool:
+        above = value > self.low if self.open_low else value >= self.low
+        return above and value <= self.high and (not self.integer or value.is_integer())
+
+
+#: What each numeric hook setting accepts, as a connection extra or as a hook argument.
+SETTING_RANGES: Mapping[str, _Range] = {
+    "timeout": _Range(0, 3600, open_low=True),
+    "max_retries": _Range(0, 50, integer=True),
+    "calls_per_second": _Range(0, 1000),
+    "max_retry_wait": _Range(0, 86400),
+}
+#: The keyword arguments of :class:`GongHook` an operator's ``hook_params`` may hold.
+HOOK_PARAMS = ("timeout", "max_retries", "calls_per_second", "max_retry_wait")
 USER_AGENT = f"airflow-provider-gong/{__version__}"
 
 #: Most bytes taken from the socket by one read of an answer's body.
@@ -215,7 +258,11 @@ class GongHook(BaseHook):
         self._timeout_arg = timeout
         self._max_retries_arg = max_retries
         self._calls_per_second_arg = calls_per_second
-        self._max_retry_wait = DEFAULT_MAX_RETRY_WAIT if max_retry_wait is None else max_retry_wait
+        self._max_retry_wait = (
+            DEFAULT_MAX_RETRY_WAIT
+            if max_retry_wait is None
+            else checked_setting("max_retry_wait", max_retry_wait, "GongHook argument 'max_retry_wait'")
+        )
         self._sleep = sleep or time.sleep
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
@@ -271,6 +318,9 @@ class GongHook(BaseHook):
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            adapter = GongHTTPAdapter()
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
             session.auth = _GongAuth(self.settings.authorization)
             session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
             self._local.session = session
@@ -332,58 +382,57 @@ class GongHook(BaseHook):
         settings = self.settings
         url = settings.base_url + path
         self.pacer.acquire()
+        with deadline(settings.timeout + DEADLINE_SLACK) as attempt:
+            status = 0
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    timeout=settings.timeout,
+                    stream=True,
+                    allow_redirects=False,
+                )
+                status = response.status_code
+                content = _read_body(response)
+            except Exception as err:
+                typed = self._transport_error(err, method, path, status, expired=attempt.expired)
+                if typed is None:
+                    raise
+                raise typed from err
         try:
-            response = self.session.request(
-                method, url, params=params, json=json, timeout=settings.timeout, stream=True
+            return decode_answer(
+                status,
+                response.headers,
+                content,
+                method,
+                path,
+                url=url,
+                secrets=settings.secrets,
+                max_retry_wait=self._max_retry_wait,
             )
-            _read_body(response, settings.timeout)
-        except requests.Timeout as err:
-            raise GongTimeoutError(
-                f"Gong {method} {path} at {settings.base_url} timed out after {settings.timeout:g} s"
-            ) from err
-        except requests.exceptions.SSLError as err:
-            raise GongConnectionError(
-                f"Gong {method} {path}: TLS failed with {settings.base_url} ({type(err).__name__}); "
-                "check the base URL and the certificate trust store",
-                retryable=False,
-            ) from err
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as err:
-            raise GongConnectionError(
-                f"Gong {method} {path}: connection to {settings.base_url} failed ({type(err).__name__})"
-            ) from err
-        return self._decode(response, method, path)
-
-    def _decode(self, response: requests.Response, method: str, path: str) -> dict[str, Any]:
-        status = response.status_code
-        try:
-            body: Any = response.json()
-        except ValueError:
-            body = None
-        if 200 <= status < 300 and isinstance(body, dict):
-            return body
-        retry_after = parse_retry_after(response.headers.get("Retry-After")) if status == 429 else None
-        hint = None
-        if retry_after is not None:
+        except GongApiError as err:
             # Hold the shared pace back only for a wait this hook would sleep anyway: a longer one is
             # raised at once, and must not make the next call of the process sleep it out instead.
-            if retry_after <= self._max_retry_wait:
-                self.pacer.hold_off(retry_after)
-            else:
-                hint = (
-                    f"Gong asks to wait {retry_after:.0f} s, longer than this hook's max_retry_wait of "
-                    f"{self._max_retry_wait:g} s (the company's daily quota may be spent): wait it out "
-                    "with GongRateLimitSensor, or run GongUserOperator with deferrable=True"
-                )
-        raise error_from_answer(
-            status,
-            method,
-            path,
-            body=body,
-            text=response.text,
-            content_type=response.headers.get("Content-Type"),
-            retry_after=retry_after,
-            hint=hint,
-        )
+            if err.retry_after is not None and err.retry_after <= self._max_retry_wait:
+                self.pacer.hold_off(err.retry_after)
+            raise
+
+    def _transport_error(
+        self, err: Exception, method: str, path: str, status: int, *, expired: bool
+    ) -> GongError | None:
+        """The typed error for what the transport raised in one attempt (``None``: not the transport's)."""
+        base_url = self.settings.base_url
+        if expired or isinstance(err, requests.Timeout):
+            return timeout_error(method, path, base_url, self.settings.timeout)
+        if isinstance(err, requests.exceptions.ContentDecodingError):
+            return incomplete_error(method, path, status, err)
+        if isinstance(err, requests.exceptions.SSLError):
+            return connection_error(method, path, base_url, err, tls=True)
+        if isinstance(err, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+            return connection_error(method, path, base_url, err)
+        return None
 
     # ------------------------------------------------------------------ users
 
@@ -422,6 +471,7 @@ class GongHook(BaseHook):
         include_avatars: bool = False,
         missing: Literal["raise", "skip"] = "raise",
         resume: UsersResume | None = None,
+        known_ids: Callable[[], Iterable[str]] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """
         Yield users, page by page, with as few calls as Gong allows.
@@ -444,6 +494,10 @@ class GongHook(BaseHook):
             ``"skip"`` logs them at WARNING and goes on.
         :param resume: Where to start, kept up to date while the users are consumed: after an error it tells
             where to resume (see :class:`UsersResume`). Same inputs required.
+        :param known_ids: Listings resumed from a kept cursor: returns the ids of the users the caller
+            stored before. Gong's cursors expire; when Gong rejects the kept one (a 400), the listing
+            starts again from the first page, calls this once and skips those users, so none comes
+            twice. Without it such a 400 is raised.
         """
         if missing not in ("raise", "skip"):
             raise ValueError(f"missing must be 'raise' or 'skip', got {missing!r}")
@@ -452,9 +506,9 @@ class GongHook(BaseHook):
         ids = None if user_ids is None else validate_user_ids(user_ids)
         date_filter: dict[str, Any] = {}
         if created_from is not None:
-            date_filter["createdFromDateTime"] = _iso_datetime(created_from, "created_from")
+            date_filter["createdFromDateTime"] = iso_datetime(created_from, "created_from")
         if created_to is not None:
-            date_filter["createdToDateTime"] = _iso_datetime(created_to, "created_to")
+            date_filter["createdToDateTime"] = iso_datetime(created_to, "created_to")
         if "createdFromDateTime" in date_filter and "createdToDateTime" in date_filter:
             start = datetime.fromisoformat(date_filter["createdFromDateTime"])
             end = datetime.fromisoformat(date_filter["createdToDateTime"])
@@ -478,11 +532,17 @@ class GongHook(BaseHook):
         if ids is None:
             if date_filter:
                 pages = self._pages(
-                    "POST", {"filter": {**date_filter, "includeAvatars": include_avatars}}, resume=resume
+                    "POST",
+                    {"filter": {**date_filter, "includeAvatars": include_avatars}},
+                    resume=resume,
+                    known_ids=known_ids,
                 )
             else:
                 pages = self._pages(
-                    "GET", {"includeAvatars": "true" if include_avatars else "false"}, resume=resume
+                    "GET",
+                    {"includeAvatars": "true" if include_avatars else "false"},
+                    resume=resume,
+                    known_ids=known_ids,
                 )
             for records, users in pages:
                 progress.page(records, len(users))
@@ -583,40 +643,99 @@ class GongHook(BaseHook):
         inputs: dict[str, Any],
         *,
         resume: UsersResume | None = None,
+        known_ids: Callable[[], Iterable[str]] | None = None,
     ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-        """Yield ``(records, users)`` for each page of a listing, following Gong's cursor."""
+        """
+        Yield ``(records, users)`` for each page of a listing, following Gong's cursor.
+
+        Gong's cursor is checked, not trusted: a cursor seen before (a cycle) raises, a run of
+        :data:`MAX_EMPTY_PAGES` empty pages that keep handing out cursors raises, and a user already
+        yielded by an earlier page is dropped (counted in the log). A listing resumed from a kept cursor
+        that Gong rejects with a 400 (cursors expire) starts again from the first page when ``known_ids``
+        tells which users are stored already: those are skipped, so every user comes once.
+        """
         path = "/v2/users" if method == "GET" else "/v2/users/extensive"
         cursor: str | None = resume.cursor if resume is not None else None
+        kept_cursor = cursor
+        seen_cursors: set[str] = set()
+        seen_ids = IdSet()
+        skip: set[str] = set()
+        duplicates = skipped = empty_run = pages_again = 0
+        restarted = False
         while True:
             if resume is not None:
                 # Set before the call: the previous page has been consumed once we get here.
                 resume.cursor = cursor
+            paged = dict(inputs, **({"cursor": cursor} if cursor else {}))
             try:
                 if method == "GET":
-                    params = dict(inputs, **({"cursor": cursor} if cursor else {}))
-                    body = self.call("GET", path, params=params)
+                    body = self.call("GET", path, params=paged)
                 else:
-                    body = self.call(
-                        "POST", path, json=dict(inputs, **({"cursor": cursor} if cursor else {}))
-                    )
+                    body = self.call("POST", path, json=paged)
             except GongNotFoundError as err:
                 if any(NO_USERS_FOUND in message.lower() for message in err.errors):
-                    return
+                    break
                 raise
+            except GongBadRequestError as err:
+                if cursor is None or cursor != kept_cursor or restarted or known_ids is None:
+                    raise
+                skip = {str(uid) for uid in known_ids()}
+                self.log.warning(
+                    "Gong rejected the cursor kept from before the wait (%s, requestId %s): cursors expire; "
+                    "restarting the listing from the first page and skipping the %d users stored already",
+                    "; ".join(err.errors) or f"status {err.status_code}",
+                    err.request_id or "-",
+                    len(skip),
+                )
+                cursor, restarted = None, True
+                continue
             records, users = _expect(body, method, path, records=dict, users=list)
-            yield records, users
+            fresh: list[dict[str, Any]] = []
+            skipped_before = skipped
+            for user in users:
+                uid = str(user.get("id"))
+                if not seen_ids.add(uid):
+                    duplicates += 1
+                    continue
+                if uid in skip:
+                    skipped += 1
+                    continue
+                fresh.append(user)
+            if skipped > skipped_before:
+                pages_again += 1  # this page had been fetched before the cursor expired
+            yield records, fresh
             next_cursor = records.get("cursor")
             if not next_cursor:
-                return
-            if next_cursor == cursor:
-                raise GongApiError(
-                    200,
-                    method,
-                    path,
-                    request_id=_str_or_none(body.get("requestId")),
-                    detail="Gong returned the same cursor twice; stopping to avoid a loop",
+                break
+            next_cursor = str(next_cursor)
+            if cursor is not None:
+                seen_cursors.add(cursor)
+            problem = None
+            empty_run = empty_run + 1 if not users else 0
+            if next_cursor == cursor or next_cursor in seen_cursors:
+                problem = (
+                    "Gong handed out a cursor it had given before (a paging cycle); stopping rather than "
+                    f"fetching the same pages again, after {len(seen_ids)} users"
                 )
-            cursor = str(next_cursor)
+            elif empty_run >= MAX_EMPTY_PAGES:
+                problem = (
+                    f"Gong answered {empty_run} empty pages in a row, each with a new cursor; stopping "
+                    "rather than paging on without end"
+                )
+            if problem is not None:
+                raise GongApiError(
+                    200, method, path, request_id=_str_or_none(body.get("requestId")), detail=problem
+                )
+            cursor = next_cursor
+        if duplicates:
+            self.log.warning("dropped %d user(s) Gong listed twice (overlapping pages)", duplicates)
+        if restarted:
+            self.log.warning(
+                "restarted listing after an expired cursor: %d page(s) fetched again, %d stored user(s) "
+                "skipped",
+                pages_again,
+                skipped,
+            )
 
     # ------------------------------------------------------------------ rate limit
 
@@ -667,15 +786,27 @@ class GongHook(BaseHook):
         except Exception as err:
             return False, str(err)
         try:
-            body = self.call("GET", "/v2/users", params={"includeAvatars": "false"}, retry=False)
+            body = self.call("GET", PROBE_PATH, params=dict(PROBE_PARAMS), retry=False)
+        except GongNotFoundError as err:
+            if any(NO_USERS_FOUND in message.lower() for message in err.errors):
+                return True, (
+                    f"Connected to Gong at {base_url} with {self.settings.auth_mode} auth; "
+                    "no users are visible to these credentials"
+                )
+            return False, f"Gong at {base_url} refused the test: {err}"
         except GongApiError as err:
             return False, f"Gong at {base_url} refused the test: {err}"
         except Exception as err:
             return False, f"Gong at {base_url} could not be reached: {err}"
-        records = body.get("records") if isinstance(body, dict) else None
-        total = records.get("totalRecords") if isinstance(records, dict) else None
-        users = f"; {total} users visible" if isinstance(total, int) else ""
-        return True, (f"Connected to Gong at {base_url} with {self.settings.auth_mode} auth{users}")
+        records, users = body.get("records"), body.get("users")
+        if not isinstance(records, dict) or not isinstance(users, list):
+            return False, (
+                f"{base_url} answered 200, but not as Gong does ({describe_keys(body)}; expected "
+                "'records' and 'users'): check the connection's host is your company's Gong API base URL"
+            )
+        total = records.get("totalRecords")
+        visible = f"; {total} users visible" if isinstance(total, int) else ""
+        return True, f"Connected to Gong at {base_url} with {self.settings.auth_mode} auth{visible}"
 
 
 class _Progress:
@@ -732,9 +863,14 @@ def settings_from_connection(
     extras = dict(extras)
     cid = conn_id
     base_url = normalize_base_url(conn.host, conn.port, conn_id=cid)
-    token = str(_extra(extras, "access_token") or "").strip()
-    login = (conn.login or "").strip()
-    password = conn.password or ""
+    token = _bearer_token(_credential(_extra(extras, "access_token"), TOKEN_FIELD, cid), cid)
+    login = _credential(conn.login, "Access key (login)", cid)
+    password = _credential(conn.password, "Access key secret (password)", cid)
+    if ":" in login:
+        raise GongConfigError(
+            f"Gong connection '{cid}': the Access key (login) contains ':', which Basic auth cannot carry; "
+            "check what was pasted there"
+        )
     has_basic = bool(login or password)
     if token and has_basic:
         raise GongConfigError(
@@ -761,17 +897,57 @@ def settings_from_connection(
         base_url=base_url,
         authorization=authorization,
         auth_mode=mode,
-        timeout=_number(
-            given.get("timeout"), extras, "timeout", DEFAULT_TIMEOUT, cid, minimum=0, strict_minimum=True
-        ),
-        max_retries=int(
-            _number(given.get("max_retries"), extras, "max_retries", DEFAULT_MAX_RETRIES, cid, integer=True)
-        ),
+        timeout=_number(given.get("timeout"), extras, "timeout", DEFAULT_TIMEOUT, cid),
+        max_retries=int(_number(given.get("max_retries"), extras, "max_retries", DEFAULT_MAX_RETRIES, cid)),
         calls_per_second=_number(
             given.get("calls_per_second"), extras, "calls_per_second", DEFAULT_CALLS_PER_SECOND, cid
         ),
         secrets=secrets,
     )
+
+
+def _credential(value: Any, field_name: str, conn_id: str) -> str:
+    """
+    A credential as given, or a ``GongConfigError`` naming the field and the problem (never the value).
+
+    Refused: line breaks and other control characters, characters outside Latin-1 (a zero-width space,
+    curly quotes: HTTP headers cannot carry them, and they are paste accidents), and spaces around the
+    value. Sending such a value would fail inside the HTTP library with the whole header in the message.
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    problem = None
+    if any(char in "\r\n" for char in text):
+        problem = "a line break"
+    elif any(ord(char) < 32 or 127 <= ord(char) < 160 for char in text):
+        problem = "a control character"
+    elif any(ord(char) > 255 for char in text):
+        problem = "a character HTTP headers cannot carry (e.g. a zero-width space or a curly quote)"
+    elif text != text.strip():
+        problem = "spaces before or after it"
+    if problem is not None:
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': the {field_name} contains {problem}; paste it again exactly "
+            "as Gong shows it"
+        )
+    return text
+
+
+TOKEN_FIELD = "OAuth access token (access_token)"  # noqa: S105 - a field label, not a secret
+
+
+def _bearer_token(token: str, conn_id: str) -> str:
+    """An OAuth token, without a ``Bearer`` prefix pasted with it (sent as ``Bearer <token>`` once)."""
+    scheme, _, rest = token.partition(" ")
+    if scheme.lower() == "bearer" and rest:
+        token = rest.strip()
+    if any(char.isspace() for char in token):
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': the {TOKEN_FIELD} contains spaces; paste the token alone, "
+            "without 'Bearer' or anything else around it"
+        )
+    return token
 
 
 def _parse_extra(extra: str | None, conn_id: str) -> dict[str, Any]:
@@ -841,6 +1017,11 @@ def normalize_base_url(host: str | None, port: int | None = None, *, conn_id: st
     path = parts.path.rstrip("/")
     if path.lower().endswith("/v2"):
         path = path[:-3].rstrip("/")
+    if "/v2/" in f"{path.lower()}/":
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': host {host!r} names an endpoint ({parts.path}); give the base "
+            f"URL alone, e.g. {scheme}://{netloc} (the hook adds /v2/... to every call)"
+        )
     return f"{scheme}://{netloc}{path}"
 
 
@@ -853,38 +1034,57 @@ def _is_loopback(hostname: str) -> bool:
         return False
 
 
-def _number(
-    argument: float | None,
-    extras: dict[str, Any],
-    name: str,
-    default: float,
-    conn_id: str,
-    *,
-    integer: bool = False,
-    minimum: float = 0,
-    strict_minimum: bool = False,
-) -> float:
+def _number(argument: float | None, extras: dict[str, Any], name: str, default: float, conn_id: str) -> float:
     """The argument if given, else the extra (a number, or a numeric string from a URI), else default."""
     source = "argument" if argument is not None else "extra"
     raw: Any = argument if argument is not None else _extra(extras, name)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return default
-    kind = "a whole number" if integer else "a number"
-    problem = f"{source} '{name}' of Gong connection '{conn_id}' must be {kind}"
+    return checked_setting(name, raw, f"{source} '{name}' of Gong connection '{conn_id}'")
+
+
+def checked_setting(name: str, raw: Any, where: str) -> float:
+    """
+    Check one numeric setting against :data:`SETTING_RANGES`; return it as a float.
+
+    :param name: The setting, e.g. ``"timeout"``.
+    :param raw: The value given (a number, or a numeric string from a connection URI).
+    :param where: Whose setting it is, for the message, e.g. ``"extra 'timeout' of Gong connection 'x'"``.
+    :raises GongConfigError: naming the setting, the value and the allowed range.
+    """
+    allowed = SETTING_RANGES[name]
+    problem = f"{where} must be {allowed.describe()}, got {raw!r}"
     if isinstance(raw, bool):
-        raise GongConfigError(f"{problem}, got {raw!r}")
+        raise GongConfigError(problem)
     try:
         value = float(raw)
-    except (TypeError, ValueError):
-        raise GongConfigError(f"{problem}, got {raw!r}") from None
-    if not math.isfinite(value) or (integer and not value.is_integer()):
-        raise GongConfigError(f"{problem}, got {raw!r}")
-    if value < minimum or (strict_minimum and value == minimum):
-        bound = f"greater than {minimum:g}" if strict_minimum else f"at least {minimum:g}"
-        raise GongConfigError(
-            f"{source} '{name}' of Gong connection '{conn_id}' must be {bound}, got {raw!r}"
-        )
+    except (TypeError, ValueError, OverflowError):
+        raise GongConfigError(problem) from None
+    if not math.isfinite(value) or not allowed.admits(value):
+        raise GongConfigError(problem)
     return value
+
+
+def check_hook_params(params: Mapping[str, Any] | None, *, owner: str) -> dict[str, Any]:
+    """
+    Check an operator's or sensor's ``hook_params`` before any run: known keys, values in range.
+
+    ``None`` values are kept (they mean "the connection's extra, else the default").
+
+    :param params: The keyword arguments meant for :class:`GongHook`.
+    :param owner: Who passed them, for the message (e.g. the task id).
+    :raises GongConfigError: naming an unknown key (with the known ones) or a value out of range.
+    """
+    given = dict(params or {})
+    unknown = sorted(str(key) for key in given if key not in HOOK_PARAMS)
+    if unknown:
+        raise GongConfigError(
+            f"{owner}: unknown hook_params key(s) {unknown}; GongHook accepts {list(HOOK_PARAMS)}"
+        )
+    for key, value in given.items():
+        if value is not None:
+            checked_setting(key, value, f"{owner}: hook_params '{key}'")
+    return given
 
 
 def _extra(extras: dict[str, Any], name: str) -> Any:
@@ -899,7 +1099,14 @@ def _fingerprint(ids: Sequence[str] | None, date_filter: dict[str, Any], include
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _iso_datetime(value: datetime | str, name: str) -> str:
+def iso_datetime(value: datetime | str, name: str) -> str:
+    """
+    A date-time as Gong's ISO-8601 (a naive value is taken as UTC; a trailing ``Z`` is accepted).
+
+    :param value: A ``datetime`` or an ISO-8601 string.
+    :param name: The argument's name, for the error.
+    :raises ValueError: naming the argument and the value when it is not a date-time.
+    """
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
@@ -917,32 +1124,27 @@ def _iso_datetime(value: datetime | str, name: str) -> str:
     return moment.isoformat()
 
 
-def _read_body(response: requests.Response, seconds: float) -> None:
+def _read_body(response: requests.Response) -> bytes:
     """
-    Read a streamed answer's whole body, or raise ``ReadTimeout`` if it is not complete ``seconds`` after
-    its headers.
+    Read a streamed answer's whole body and hand its connection back to the pool.
 
-    requests' ``timeout`` bounds each socket read, not the answer: a server or proxy that sends a byte now
-    and then would otherwise hold the call, and the task, for hours.
+    The attempt's :func:`~airflow_provider_gong.deadline.deadline` bounds the read: a server that sends a
+    byte now and then is cut when the attempt's time is up.
     """
+    raw = response.raw
     # urllib3 >= 2: read1 returns what has arrived, never waits for more.
-    read1 = getattr(response.raw, "read1", None)
+    read1 = getattr(raw, "read1", None)
     if read1 is None:
-        response.content  # noqa: B018 - urllib3 1.x: read the body, without a deadline
-        return
-    deadline = time.monotonic() + seconds
+        return response.content  # urllib3 1.x
     chunks: list[bytes] = []
     try:
         while chunk := _read1(read1):
             chunks.append(chunk)
-            if time.monotonic() > deadline:
-                raise requests.exceptions.ReadTimeout(
-                    f"the answer was not complete {seconds:g} s after its headers"
-                )
     except BaseException:
         response.close()  # drop the connection: the rest of the body must not reach the next call
         raise
-    response._content = b"".join(chunks)  # read to the end: urllib3 has put the connection back in the pool
+    raw.release_conn()
+    return b"".join(chunks)
 
 
 def _read1(read1: Callable[..., bytes]) -> bytes:
@@ -951,6 +1153,8 @@ def _read1(read1: Callable[..., bytes]) -> bytes:
         return read1(_READ_CHUNK, decode_content=True)
     except urllib3.exceptions.ReadTimeoutError as err:
         raise requests.exceptions.ReadTimeout(err) from err
+    except urllib3.exceptions.DecodeError as err:
+        raise requests.exceptions.ContentDecodingError(err) from err
     except urllib3.exceptions.ProtocolError as err:
         raise requests.exceptions.ChunkedEncodingError(err) from err
 

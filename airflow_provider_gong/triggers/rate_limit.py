@@ -6,7 +6,7 @@ import asyncio
 import ssl
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import airflow.sdk.log as sdk_log
 import httpx
@@ -19,8 +19,6 @@ from airflow_provider_gong.exceptions import (
     GongConnectionError,
     GongError,
     GongRateLimitError,
-    GongTimeoutError,
-    error_from_answer,
 )
 from airflow_provider_gong.hooks.gong import (
     PROBE_PARAMS,
@@ -30,12 +28,22 @@ from airflow_provider_gong.hooks.gong import (
     GongSettings,
     settings_from_connection,
 )
-from airflow_provider_gong.retry import MIN_PROBE_WAIT, RetryPolicy, parse_retry_after
+from airflow_provider_gong.retry import MIN_PROBE_WAIT, RetryPolicy
+from airflow_provider_gong.transport import (
+    DEADLINE_SLACK,
+    connection_error,
+    decode_answer,
+    incomplete_error,
+    timeout_error,
+)
 
 __all__ = [
     "DEFAULT_BACKOFF",
     "DEFAULT_MAX_BACKOFF",
+    "DEFERRAL_SLACK",
+    "DeferralDeadline",
     "GongRateLimitTrigger",
+    "deferral_deadline",
     "error_event",
     "error_from_event",
     "moment_in",
@@ -44,6 +52,34 @@ __all__ = [
 #: First wait after a 429 without ``Retry-After``, in seconds (doubles up to ``DEFAULT_MAX_BACKOFF``).
 DEFAULT_BACKOFF = 10.0
 DEFAULT_MAX_BACKOFF = 600.0
+#: How much longer than Gong's wait a deferral may last: the probes after the wait (each bounded by the
+#: hook's timeout, retried on a blip) and a short 429 then. Past it the trigger fires a ``timeout`` event.
+DEFERRAL_SLACK = 900.0
+
+
+class DeferralDeadline(NamedTuple):
+    """
+    When a deferral for a rate limit ends at the latest.
+
+    :param give_up_at: For the trigger (ISO-8601): it fires a ``timeout`` event rather than wait past it.
+    :param timeout: For ``BaseOperator.defer``: Airflow's own backstop, later than ``give_up_at`` so the
+        trigger's clear event wins while the triggerer runs.
+    """
+
+    give_up_at: str
+    timeout: timedelta
+
+
+def deferral_deadline(wait: float) -> DeferralDeadline:
+    """
+    The deadline of a deferral that waits ``wait`` seconds for Gong: no shorter than the wait, plus slack.
+
+    :param wait: Seconds Gong asked to wait (its ``Retry-After``, at most 24 h), or the first backoff.
+    """
+    return DeferralDeadline(
+        give_up_at=moment_in(wait + DEFERRAL_SLACK),
+        timeout=timedelta(seconds=wait + 2 * DEFERRAL_SLACK),
+    )
 
 
 class GongRateLimitTrigger(BaseTrigger):
@@ -59,12 +95,15 @@ class GongRateLimitTrigger(BaseTrigger):
     Events (JSON only): ``{"status": "ok", "probes": n, "waited": seconds, "payload": ...}`` once Gong
     answers; ``{"status": "error", "error_type": ..., "message": ..., "status_code": ..., "request_id":
     ..., "payload": ...}`` on any other error (wrong credentials fail at once); ``{"status": "timeout", ...}``
-    when Gong asks to wait past ``give_up_at``. Rebuild the typed error with :func:`error_from_event`.
+    when Gong asks to wait past ``give_up_at`` or is still limited there. Rebuild the typed error with
+    :func:`error_from_event`.
 
     :param gong_conn_id: The Gong connection id.
     :param resume_at: When to probe first (ISO-8601, UTC if naive); ``None``: at once.
-    :param give_up_at: When to stop waiting (ISO-8601): a wait that would end later fires a ``timeout``
-        event at once instead of sleeping in vain. ``None``: no end (the task's deferral timeout applies).
+    :param give_up_at: When to stop waiting (ISO-8601): Gong's ``Retry-After`` ending later fires a
+        ``timeout`` event at once instead of sleeping in vain; a backoff ending later is cut short to probe
+        once more at ``give_up_at``, and a 429 then fires ``timeout``. ``None``: no end (the task's deferral
+        timeout applies).
     :param backoff: First wait after a 429 without ``Retry-After``, in seconds.
     :param max_backoff: Longest wait after a 429 without ``Retry-After``, in seconds.
     :param timeout: HTTP timeout of a probe; default: the connection's ``timeout`` extra, else 30 s.
@@ -135,7 +174,9 @@ class GongRateLimitTrigger(BaseTrigger):
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
         }
-        async with httpx.AsyncClient(headers=headers, timeout=settings.timeout) as client:
+        async with httpx.AsyncClient(
+            headers=headers, timeout=settings.timeout, follow_redirects=False
+        ) as client:
             while True:
                 if give_up is not None and next_probe > give_up:
                     yield _event(
@@ -182,7 +223,14 @@ class GongRateLimitTrigger(BaseTrigger):
                 else:
                     wait, backoff = backoff, min(backoff * 2, self.max_backoff)
                     how = "backoff, no Retry-After"
-                next_probe = _now() + timedelta(seconds=wait)
+                probed_at, now = next_probe, _now()
+                next_probe = now + timedelta(seconds=wait)
+                if limited.retry_after is None and give_up is not None and probed_at < give_up < next_probe:
+                    # Only Gong's own Retry-After ends the wait early: a backoff of ours is cut short so
+                    # that one last probe comes at the deadline (once: this probe was not that one).
+                    next_probe = give_up
+                    wait = max((give_up - now).total_seconds(), 0.0)
+                    how = "backoff cut short: last probe at the wait's end"
                 self.log.info(
                     "Gong is still rate limited (requestId %s); next probe in %.1f s (%s)",
                     limited.request_id,
@@ -230,39 +278,36 @@ async def _async_settings(conn_id: str, overrides: Mapping[str, Any]) -> GongSet
 
 
 async def _probe_once(client: httpx.AsyncClient, settings: GongSettings) -> GongRateLimitError | None:
+    """
+    One probe, bounded as a whole by the timeout (plus :data:`DEADLINE_SLACK`), whatever the server does.
+
+    httpx's timeout, like requests', bounds each read: a trickled answer is cut here by the deadline.
+    """
     method, path = "GET", PROBE_PATH
+    url = settings.base_url + path
     try:
-        response = await client.get(settings.base_url + path, params=dict(PROBE_PARAMS))
-    except httpx.TimeoutException as err:
-        raise GongTimeoutError(
-            f"Gong {method} {path} at {settings.base_url} timed out after {settings.timeout:g} s"
-        ) from err
+        response = await asyncio.wait_for(
+            client.get(url, params=dict(PROBE_PARAMS)), settings.timeout + DEADLINE_SLACK
+        )
+    except (asyncio.TimeoutError, httpx.TimeoutException) as err:
+        raise timeout_error(method, path, settings.base_url, settings.timeout) from err
+    except httpx.DecodingError as err:
+        raise incomplete_error(method, path, 200, err) from err
     except httpx.TransportError as err:
-        tls = _caused_by_tls(err)
-        problem = "TLS failed with" if tls else "connection to"
-        raise GongConnectionError(
-            f"Gong {method} {path}: {problem} {settings.base_url} failed ({type(err).__name__})",
-            retryable=not tls,
-        ) from err
-    status = response.status_code
+        raise connection_error(method, path, settings.base_url, err, tls=_caused_by_tls(err)) from err
     try:
-        body: Any = response.json()
-    except ValueError:
-        body = None
-    if 200 <= status < 300 and isinstance(body, dict):
-        return None
-    error = error_from_answer(
-        status,
-        method,
-        path,
-        body=body,
-        text=response.text,
-        content_type=response.headers.get("Content-Type"),
-        retry_after=parse_retry_after(response.headers.get("Retry-After")) if status == 429 else None,
-    )
-    if isinstance(error, GongRateLimitError):
-        return error
-    raise error
+        decode_answer(
+            response.status_code,
+            response.headers,
+            response.content,
+            method,
+            path,
+            url=url,
+            secrets=settings.secrets,
+        )
+    except GongRateLimitError as limited:
+        return limited
+    return None
 
 
 def _event(payload: dict[str, Any]) -> TriggerEvent:

@@ -5,11 +5,14 @@ The emulator, proxy isolation, fresh pacers and ``gong_logs`` come from ``tests/
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+
+from airflow_provider_gong import pacing
 
 CONN_ID = "gong_reliability"
 
@@ -27,3 +30,11 @@ def make_conn(monkeypatch: pytest.MonkeyPatch) -> ConnFactory:
         return conn_id
 
     return factory
+
+
+@pytest.fixture
+def pacer_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Pacers that record their waits instead of sleeping (the registry is fresh, see tests/conftest.py)."""
+    waits: list[float] = []
+    monkeypatch.setattr(pacing, "Pacer", functools.partial(pacing.Pacer, sleep=waits.append))
+    return waits

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -72,3 +75,66 @@ def assert_fault_mix(
     # A 429 with Retry-After waits exactly that; other retries back off (>= 1 s, recorded, not slept).
     assert 0.05 in sleeps
     assert all(wait >= 1.0 for wait in sleeps if wait != 0.05)
+
+
+@dataclass
+class RawServer:
+    """
+    A loopback TCP server whose every connection is handled by ``behaviour(conn)`` in its own thread.
+
+    It counts accepted connections; ``stop()`` closes everything so no handler outlives the test.
+    """
+
+    behaviour: Callable[[socket.socket, threading.Event], None]
+    accepted: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _conns: list[socket.socket] = field(default_factory=list)
+
+    def start(self) -> None:
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.1)
+        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+
+    def _accept_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.accepted += 1
+            self._conns.append(conn)
+            threading.Thread(target=self.behaviour, args=(conn, self._stop), daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        for conn in self._conns:
+            conn.close()
+        self._sock.close()
+
+
+def read_request(conn: socket.socket) -> bytes:
+    """Read one request's head from a raw connection; return it (empty if the client went away)."""
+    conn.settimeout(5)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return b""
+        data += chunk
+    return data.split(b"\r\n\r\n")[0]
+
+
+def answer_and_close(conn: socket.socket, status: str, headers: dict[str, str], body: bytes) -> None:
+    """Send one whole answer (status line, headers, ``Content-Length``, body), then close."""
+    head = f"HTTP/1.1 {status}\r\n" + "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    head += f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    conn.sendall(head.encode() + body)
+    conn.close()

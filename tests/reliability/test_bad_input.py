@@ -193,18 +193,18 @@ BAD_CONNECTIONS: list[tuple[dict[str, Any], list[str]]] = [
     ),
     (
         {"host": "https://us-1.api.gong.io", "extra": {"access_token": "token-12345", "timeout": 0}},
-        ["'timeout'", "must be greater than 0"],
+        ["'timeout'", "greater than 0 and at most 3600"],
     ),
     (
         {"host": "https://us-1.api.gong.io", "extra": {"access_token": "token-12345", "timeout": -3}},
-        ["'timeout'", "must be greater than 0", "-3"],
+        ["'timeout'", "greater than 0 and at most 3600", "-3"],
     ),
     (
         {
             "host": "https://us-1.api.gong.io",
             "extra": {"access_token": "token-12345", "calls_per_second": -1},
         },
-        ["'calls_per_second'", "must be at least 0", "-1"],
+        ["'calls_per_second'", "at least 0 and at most 1000", "-1"],
     ),
     (
         {"host": "https://us-1.api.gong.io", "extra": {"access_token": "token-12345", "max_retries": 1.5}},

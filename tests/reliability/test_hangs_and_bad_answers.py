@@ -12,15 +12,15 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from reliability_helpers import retry_warnings
+from reliability_helpers import RawServer, read_request, retry_warnings
 
 from airflow_provider_gong.exceptions import (
     GongApiError,
     GongConnectionError,
+    GongIncompleteAnswerError,
     GongServerError,
     GongTimeoutError,
 )
@@ -34,68 +34,15 @@ EXCERPT_LIMIT = 200
 # ---------------------------------------------------------------------------------------- raw TCP servers
 
 
-@dataclass
-class RawServer:
-    """
-    A loopback TCP server whose every connection is handled by ``behaviour(conn)`` in its own thread.
-
-    It counts accepted connections; ``stop()`` closes everything so no handler outlives the test.
-    """
-
-    behaviour: Callable[[socket.socket, threading.Event], None]
-    accepted: int = 0
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _conns: list[socket.socket] = field(default_factory=list)
-
-    def start(self) -> None:
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._sock.settimeout(0.1)
-        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-
-    def _accept_loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.accepted += 1
-            self._conns.append(conn)
-            threading.Thread(target=self.behaviour, args=(conn, self._stop), daemon=True).start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        for conn in self._conns:
-            conn.close()
-        self._sock.close()
-
-
-def _read_request(conn: socket.socket) -> None:
-    conn.settimeout(5)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return
-        data += chunk
-
-
 def never_answer(conn: socket.socket, stop: threading.Event) -> None:
     """Accept, read the request, then say nothing until the test ends."""
-    _read_request(conn)
+    read_request(conn)
     stop.wait(30)
 
 
 def trickle_forever(conn: socket.socket, stop: threading.Event) -> None:
     """Answer 200 with a large Content-Length, then send one byte every 0.1 s: never a read timeout."""
-    _read_request(conn)
+    read_request(conn)
     try:
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
         conn.sendall(b'{"requestId": "trickle", "user": {"id": "1234567890", "x": "')
@@ -107,7 +54,7 @@ def trickle_forever(conn: socket.socket, stop: threading.Event) -> None:
 
 def cut_body(conn: socket.socket, stop: threading.Event) -> None:
     """Promise 1,000 bytes of JSON, send 40, then close the connection."""
-    _read_request(conn)
+    read_request(conn)
     try:
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
         conn.sendall(b'{"requestId": "cut", "user": {"id": "12')
@@ -191,18 +138,33 @@ def _excerpt(message: str) -> str:
     return match.group(1)
 
 
-def test_truncated_json_body_is_an_api_error_with_a_short_excerpt(
-    gong_emulator: GongEmulator, gong_emulator_connection: str
+def test_truncated_json_body_is_retried(
+    gong_emulator: GongEmulator, gong_emulator_connection: str, gong_logs: list[dict[str, Any]]
 ) -> None:
+    """A 200 whose JSON ends early behind a correct Content-Length is transient: the next attempt wins."""
     user_id = gong_emulator.directory.ids[0]
     gong_emulator.fail_next({"fault": "truncate"})
     hook = GongHook(calls_per_second=0, max_retries=2, sleep=lambda _: None)
 
-    with pytest.raises(GongApiError) as caught:
+    assert hook.get_user(user_id)["id"] == user_id
+
+    assert gong_emulator.stats()["gong_calls"] == 2
+    assert any("retry 1 of 2" in str(event.get("event")) for event in gong_logs)
+
+
+def test_truncated_json_body_every_time_is_an_incomplete_answer_with_a_short_excerpt(
+    gong_emulator: GongEmulator, gong_emulator_connection: str
+) -> None:
+    user_id = gong_emulator.directory.ids[0]
+    gong_emulator.fail_next({"fault": "truncate"}, {"fault": "truncate"}, {"fault": "truncate"})
+    hook = GongHook(calls_per_second=0, max_retries=2, sleep=lambda _: None)
+
+    with pytest.raises(GongIncompleteAnswerError) as caught:
         hook.get_user(user_id)
 
     error = caught.value
     assert error.status_code == 200
+    assert gong_emulator.stats()["gong_calls"] == 3
     message = str(error)
     assert message.startswith(f"Gong API 200 on GET /v2/users/{user_id}: answer is not Gong's JSON")
     excerpt = _excerpt(message)
@@ -285,7 +247,7 @@ def test_other_unreadable_200_answers(
     answer: dict[str, Any] = {"status": 200, "body": body}
     if content_type:
         answer["content_type"] = content_type
-    gong_emulator.fail_next(answer)
+    gong_emulator.fail_next(answer, answer, answer)  # an empty JSON answer is retried as cut short
     hook = GongHook(calls_per_second=0, max_retries=2, sleep=lambda _: None)
 
     with pytest.raises(GongApiError) as caught:

@@ -1,11 +1,10 @@
 """
-A redirect never carries the ``Authorization`` header to another origin.
+Gong's API never redirects: any redirect, to another origin or to Gong itself, is a ``GongApiError``
+naming the status and the target's origin, in both transports (the hook's requests, the trigger's httpx),
+and nothing is sent to the target, so neither credentials nor a POST turned GET can go anywhere.
 
 Two real local servers: the "Gong" one (the connection's host) answers with a redirect, the other one
-records what it receives. requests strips ``Authorization`` when the host name changes, and also when
-only the port (or the scheme) changes, except for http->https on the default ports
-(``SessionRedirectMixin.should_strip_auth``); these tests check the hook's real behaviour end to end,
-for every redirect status, with both auth modes, for GET and POST.
+records what it receives; for every redirect status, with both auth modes, for GET and POST.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ import pytest
 
 from airflow_provider_gong.exceptions import GongApiError
 from airflow_provider_gong.hooks.gong import GongHook
+from airflow_provider_gong.triggers.rate_limit import GongRateLimitTrigger
 
 ACCESS_KEY = "redirect-access-key"
 ACCESS_SECRET = "redirect-access-secret-7f3e9c"
@@ -118,9 +118,12 @@ def _call(hook: GongHook, method: str) -> Any:
     return hook.get_users([USER["id"]])
 
 
-def _has_credentials(seen: Seen) -> bool:
-    text = json.dumps(seen.headers).lower()
-    return "authorization" in text or ACCESS_SECRET.lower() in text or TOKEN.lower() in text
+def _assert_redirect_error(message: str, status: int, origin: str) -> None:
+    assert f"Gong API {status} on " in message
+    assert f"a redirect to {origin}" in message
+    assert "Gong's API does not redirect" in message
+    assert ACCESS_SECRET not in message
+    assert TOKEN not in message
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
@@ -129,7 +132,7 @@ def _has_credentials(seen: Seen) -> bool:
     "target_host", ["localhost", "127.0.0.1"], ids=["other-host-name", "same-host-other-port"]
 )
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_redirect_to_another_origin_carries_no_credentials(
+def test_a_redirect_is_an_error_and_nothing_follows_it(
     servers: tuple[RecordingServer, RecordingServer],
     make_conn: Callable[..., str],
     status: int,
@@ -141,34 +144,53 @@ def test_redirect_to_another_origin_carries_no_credentials(
     gong.redirect_to = other.url(target_host)
     gong.redirect_status = status
     conn_id = _conn(make_conn, gong.url(), auth)
-    hook = GongHook(conn_id, calls_per_second=0, max_retries=0)
+    hook = GongHook(conn_id, calls_per_second=0, max_retries=3, sleep=lambda _: None)
 
-    try:
+    with pytest.raises(GongApiError) as caught:
         _call(hook, method)
-    except GongApiError:
-        pass  # whatever the hook makes of the other server's answer, the point is what that server saw
-    finally:
-        hook.close()
+    hook.close()
 
-    assert len(gong.seen) == 1
-    scheme = "Basic " if auth == "basic" else "Bearer "
-    assert gong.seen[0].headers.get("Authorization", "").startswith(scheme)
-    assert len(other.seen) == 1  # the redirect was followed ...
-    assert not _has_credentials(other.seen[0])  # ... without the credentials
-    assert other.seen[0].headers.get("Host", "").startswith(target_host)
+    assert caught.value.status_code == status
+    _assert_redirect_error(str(caught.value), status, other.url(target_host))
+    assert len(gong.seen) == 1  # not retried
+    assert gong.seen[0].method == method
+    assert other.seen == []  # never followed
 
 
-def test_redirect_within_the_same_origin_keeps_the_credentials(
+def test_a_redirect_within_the_same_origin_is_an_error_too(
     servers: tuple[RecordingServer, RecordingServer], make_conn: Callable[..., str]
 ) -> None:
-    """Same scheme, host and port is Gong itself: the redirected call goes on, authenticated."""
     gong, other = servers
     gong.redirect_to_self_once = True
     conn_id = _conn(make_conn, gong.url(), "basic")
 
-    user = GongHook(conn_id, calls_per_second=0, max_retries=0).get_user(USER["id"])
+    with pytest.raises(GongApiError) as caught:
+        GongHook(conn_id, calls_per_second=0, max_retries=0).get_user(USER["id"])
 
-    assert user == USER
-    assert [seen.path for seen in gong.seen] == [f"/v2/users/{USER['id']}", f"/v2/users/{USER['id']}?moved=1"]
-    assert all(seen.headers["Authorization"].startswith("Basic ") for seen in gong.seen)
+    _assert_redirect_error(str(caught.value), 302, gong.url())
+    assert [seen.path for seen in gong.seen] == [f"/v2/users/{USER['id']}"]
+    assert other.seen == []
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+@pytest.mark.parametrize("auth", ["basic", "bearer"])
+def test_the_triggers_probe_treats_a_redirect_as_the_hook_does(
+    servers: tuple[RecordingServer, RecordingServer],
+    make_conn: Callable[..., str],
+    run_trigger: Callable[[Any], list[dict[str, Any]]],
+    status: int,
+    auth: str,
+) -> None:
+    gong, other = servers
+    gong.redirect_to = other.url("localhost")
+    gong.redirect_status = status
+    conn_id = _conn(make_conn, gong.url(), auth)
+
+    [event] = run_trigger(GongRateLimitTrigger(conn_id, max_retries=2))
+
+    assert event["status"] == "error"
+    assert event["error_type"] == "GongApiError"
+    assert event["status_code"] == status
+    _assert_redirect_error(event["message"], status, other.url("localhost"))
+    assert len(gong.seen) == 1
     assert other.seen == []

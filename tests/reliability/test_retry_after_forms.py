@@ -8,27 +8,17 @@ and the test sees exactly how long the hook would have waited.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pytest
 from reliability_helpers import retry_warnings
 
-from airflow_provider_gong import pacing
 from airflow_provider_gong.exceptions import GongRateLimitError
 from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.testing import GongEmulator
 
 #: The hook's ``max_retry_wait`` in these tests: longer waits are raised, not slept.
 MAX_RETRY_WAIT = 60.0
-
-
-@pytest.fixture
-def pacer_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Pacers that record their waits instead of sleeping (the registry is fresh, see conftest)."""
-    waits: list[float] = []
-    monkeypatch.setattr(pacing, "Pacer", functools.partial(pacing.Pacer, sleep=waits.append))
-    return waits
 
 
 @pytest.fixture

@@ -1,0 +1,161 @@
+"""What the sync hook (requests) and the async trigger (httpx) share about one HTTP answer of Gong.
+
+Both transports hand the status, the headers and the body bytes of an answer to :func:`decode_answer`,
+and build their transport failures with :func:`timeout_error` and :func:`connection_error`, so an answer
+or a failure reads the same, and is retried the same, whichever path met it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from airflow_provider_gong.exceptions import (
+    GongApiError,
+    GongConnectionError,
+    GongIncompleteAnswerError,
+    GongTimeoutError,
+    error_from_answer,
+    redact,
+)
+from airflow_provider_gong.retry import RETRY_AFTER_STATUSES, parse_retry_after
+
+__all__ = ["DEADLINE_SLACK", "connection_error", "decode_answer", "incomplete_error", "timeout_error"]
+
+#: How much longer than ``timeout`` one attempt may take before it is cut: the time to notice the
+#: deadline and drop the connection.
+DEADLINE_SLACK = 0.5
+
+
+def decode_answer(
+    status: int,
+    headers: Mapping[str, str],
+    content: bytes,
+    method: str,
+    path: str,
+    *,
+    url: str,
+    secrets: tuple[str, ...] = (),
+    max_retry_wait: float | None = None,
+) -> dict[str, Any]:
+    """
+    Return the JSON object of a successful answer, or raise the typed error the answer calls for.
+
+    - 2xx with a JSON object: the object.
+    - 3xx: :class:`GongApiError` naming the status and the target's origin. Gong's API never redirects,
+      and following one would send the request (a POST turned GET, or credentials) somewhere else.
+    - 2xx whose body is JSON cut short: :class:`GongIncompleteAnswerError` (retried).
+    - Anything else: the class of the status, with Gong's ``requestId`` and ``errors``, ``Retry-After``
+      read on 429 and 503, and every credential in ``secrets`` redacted from the quoted body.
+
+    :param status: HTTP status.
+    :param headers: The answer's headers (case-insensitive mapping).
+    :param content: The whole body.
+    :param method: HTTP method of the request.
+    :param path: URL path of the request (for messages).
+    :param url: The URL requested (to resolve a relative ``Location``).
+    :param secrets: Credential values to keep out of the error's text.
+    :param max_retry_wait: The longest wait the caller sleeps itself: a longer ``Retry-After`` gets a hint
+        naming the ways to wait it out.
+    """
+    if 300 <= status < 400:
+        raise _redirect_error(status, headers.get("Location"), method, path, url, secrets)
+    try:
+        body: Any = json.loads(content) if content else None
+    except ValueError:  # also UnicodeDecodeError
+        body = None
+    if 200 <= status < 300 and isinstance(body, dict):
+        return body
+    retry_after = parse_retry_after(headers.get("Retry-After")) if status in RETRY_AFTER_STATUSES else None
+    hint = None
+    if retry_after is not None and max_retry_wait is not None and retry_after > max_retry_wait:
+        hint = (
+            f"Gong asks to wait {retry_after:.0f} s, longer than this hook's max_retry_wait of "
+            f"{max_retry_wait:g} s (the company's daily quota may be spent): wait it out "
+            "with GongRateLimitSensor, or run GongUserOperator with deferrable=True"
+        )
+    raise error_from_answer(
+        status,
+        method,
+        path,
+        body=body,
+        text=content.decode("utf-8", errors="replace"),
+        content_type=headers.get("Content-Type"),
+        retry_after=retry_after,
+        hint=hint,
+        secrets=secrets,
+    )
+
+
+def _redirect_error(
+    status: int, location: str | None, method: str, path: str, url: str, secrets: tuple[str, ...]
+) -> GongApiError:
+    if location:
+        target = urlsplit(urljoin(url, location))
+        origin = redact(f"{target.scheme}://{target.netloc.rpartition('@')[2]}", secrets)
+        where = f"a redirect to {origin}"
+    else:
+        where = "a redirect without a Location"
+    return GongApiError(
+        status,
+        method,
+        path,
+        detail=f"{where}; Gong's API does not redirect, so nothing was followed",
+        hint=(
+            "Check the connection's host: it must be your company's Gong API base URL "
+            "(e.g. https://us-12345.api.gong.io), not a web or proxy address"
+        ),
+    )
+
+
+def timeout_error(method: str, path: str, base_url: str, timeout: float) -> GongTimeoutError:
+    """
+    The error of an attempt that got no complete answer within ``timeout`` (retried).
+
+    :param method: HTTP method.
+    :param path: URL path.
+    :param base_url: Gong API base URL.
+    :param timeout: The attempt's bound, in seconds.
+    """
+    return GongTimeoutError(
+        f"Gong {method} {path} at {base_url} timed out after {timeout:g} s without a complete answer"
+    )
+
+
+def connection_error(
+    method: str, path: str, base_url: str, cause: BaseException, *, tls: bool = False
+) -> GongConnectionError:
+    """
+    The error of an attempt that could not reach Gong (retried, except a TLS failure).
+
+    :param method: HTTP method.
+    :param path: URL path.
+    :param base_url: Gong API base URL.
+    :param cause: The transport's exception (only its type is named: its text may hold a URL).
+    :param tls: Whether TLS failed (a certificate problem will not go away by itself).
+    """
+    if tls:
+        return GongConnectionError(
+            f"Gong {method} {path}: TLS failed with {base_url} ({type(cause).__name__}); "
+            "check the base URL and the certificate trust store",
+            retryable=False,
+        )
+    return GongConnectionError(
+        f"Gong {method} {path}: connection to {base_url} failed ({type(cause).__name__})"
+    )
+
+
+def incomplete_error(method: str, path: str, status: int, cause: BaseException) -> GongIncompleteAnswerError:
+    """
+    The error of an answer whose body could not be decoded (corrupt compression; retried).
+
+    :param method: HTTP method.
+    :param path: URL path.
+    :param status: HTTP status of the answer.
+    :param cause: The transport's decoding exception.
+    """
+    return GongIncompleteAnswerError(
+        status, method, path, detail=f"the answer's body could not be decoded ({type(cause).__name__})"
+    )
