@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 import time
@@ -182,13 +183,130 @@ def test_shared_pacer_is_one_per_company() -> None:
     assert shared_pacer("https://us-1.api.gong.io", "Bearer token-12345", 3) is not pacer
 
 
-def test_shared_pacer_last_rate_wins() -> None:
-    pacer = shared_pacer("https://us-1.api.gong.io", "Basic a2V5OnNlY3JldA==", 3)
+COMPANY = ("https://us-1.api.gong.io", "Basic a2V5OnNlY3JldA==")
 
-    again = shared_pacer("https://us-1.api.gong.io", "Basic a2V5OnNlY3JldA==", 1.5)
 
-    assert again is pacer
-    assert pacer.calls_per_second == 1.5
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    """Shared pacers on a fake clock (the hook's pacers come from ``shared_pacer``, not built here)."""
+    fake = FakeTime()
+    monkeypatch.setattr(pacing, "Pacer", functools.partial(Pacer, clock=fake.clock, sleep=fake.sleep))
+    return fake
+
+
+def _sent(fake: FakeTime, pacer: Pacer, calls: int = 1) -> list[float]:
+    """Acquire ``calls`` slots one after the other; return when each call would leave."""
+    moments = []
+    for _ in range(calls):
+        pacer.acquire()
+        moments.append(fake.now)
+    return moments
+
+
+def _gaps(moments: list[float]) -> list[float]:
+    return [later - earlier for earlier, later in itertools.pairwise(sorted(moments))]
+
+
+def test_shared_pacer_one_object_per_company_and_rate() -> None:
+    pacer = shared_pacer(*COMPANY, 3)
+
+    assert shared_pacer(*COMPANY, 3.0) is pacer
+    slower = shared_pacer(*COMPANY, 1.5)
+
+    assert slower is not pacer
+    assert (slower.calls_per_second, pacer.calls_per_second) == (1.5, 3.0)
+
+
+@pytest.mark.parametrize("order", ["explicit first", "default first"])
+def test_an_explicit_lower_rate_holds_whatever_other_hooks_ask(fake_time: FakeTime, order: str) -> None:
+    if order == "explicit first":
+        slow = shared_pacer(*COMPANY, 1)
+        fast = shared_pacer(*COMPANY, 3)
+    else:
+        fast = shared_pacer(*COMPANY, 3)
+        slow = shared_pacer(*COMPANY, 1)
+
+    slow_sent, all_sent = [], []
+    for _ in range(10):
+        slow_sent += _sent(fake_time, slow)
+        all_sent += slow_sent[-1:] + _sent(fake_time, fast, 2)
+
+    assert slow.calls_per_second == 1
+    assert min(_gaps(slow_sent)) == pytest.approx((1 + JITTER_MARGIN) / 1)
+    # Together they stay under the company's pace (the highest asked), one schedule for both.
+    assert min(_gaps(all_sent)) >= (1 + JITTER_MARGIN) / 3 - 1e-9
+    assert slow.company is fast.company
+
+
+@pytest.mark.parametrize("order", ["explicit first", "default first"])
+def test_the_company_keeps_the_highest_rate_asked(fake_time: FakeTime, order: str) -> None:
+    rates = [1, 3] if order == "explicit first" else [3, 1]
+    pacers = {rate: shared_pacer(*COMPANY, rate) for rate in rates}
+
+    fast_alone = _sent(fake_time, pacers[3], 4)  # the slow hook is idle: the fast one keeps its pace
+
+    assert _gaps(fast_alone) == pytest.approx([(1 + JITTER_MARGIN) / 3] * 3)
+
+
+def test_own_spacing_counts_from_when_the_call_leaves(fake_time: FakeTime) -> None:
+    slow = shared_pacer(*COMPANY, 2)
+    fast = shared_pacer(*COMPANY, 3)
+    slow_sent = _sent(fake_time, slow)
+    # The fast hook books the company's next slots; the slow hook's call must queue behind them.
+    fast_sent = _sent(fake_time, fast, 3)
+    fake_time.now = slow_sent[0]  # ...as if those calls were booked by other threads, still waiting
+
+    slow_sent += _sent(fake_time, slow, 2)
+
+    assert min(_gaps(slow_sent)) >= (1 + JITTER_MARGIN) / 2 - 1e-9
+    assert min(_gaps(fast_sent + slow_sent)) >= (1 + JITTER_MARGIN) / 3 - 1e-9
+
+
+def test_hold_off_applies_to_every_hook_of_the_company(fake_time: FakeTime) -> None:
+    slow = shared_pacer(*COMPANY, 1)
+    fast = shared_pacer(*COMPANY, 3)
+    _sent(fake_time, slow)
+    started = fake_time.now
+
+    slow.hold_off(5.0)  # Gong answered the slow hook's call with 429, Retry-After 5
+
+    assert fast.held_for() == pytest.approx(5.0)
+    assert slow.held_for() == pytest.approx(5.0)
+    assert _sent(fake_time, fast) == [pytest.approx(started + 5.0)]
+    assert fast.held_for() == 0.0
+
+
+def test_a_slow_hook_shared_by_threads_keeps_its_own_pace() -> None:
+    # Real time (small intervals): threads of one slow hook and a fast hook of the same company at once.
+    slow = shared_pacer(*COMPANY, 10)
+    fast = shared_pacer(*COMPANY, 50)
+    slow_sent: list[float] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(4)
+
+    def slow_worker() -> None:
+        barrier.wait()
+        for _ in range(4):
+            slow.acquire()
+            with lock:
+                slow_sent.append(time.monotonic())
+
+    def fast_worker() -> None:
+        barrier.wait()
+        for _ in range(40):
+            fast.acquire()
+
+    threads = [threading.Thread(target=slow_worker) for _ in range(3)] + [
+        threading.Thread(target=fast_worker)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(slow_sent) == 12
+    # Booked 0.102 s apart; 0.07 leaves room for thread scheduling, 0.02 would be the company's pace.
+    assert min(_gaps(slow_sent)) >= 0.07
 
 
 def test_shared_pacer_keeps_no_credential() -> None:

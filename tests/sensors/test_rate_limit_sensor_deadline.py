@@ -1,0 +1,167 @@
+"""GongRateLimitSensor's deadline, the same rule in every mode: probe once more at the timeout.
+
+Without ``Retry-After`` the sensor's own backoff never skips the deadline (it is cut short to probe at it);
+Gong's ``Retry-After`` past the timeout still ends the wait at once. Every deferral has a deadline, also
+when the sensor's timeout has none.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from airflow.sdk.exceptions import AirflowRescheduleException, AirflowSensorTimeout, TaskDeferred
+
+from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
+from airflow_provider_gong.testing import GongEmulator
+from airflow_provider_gong.triggers.rate_limit import DEFERRAL_SLACK, GongRateLimitTrigger
+
+RunTrigger = Callable[[Any], list[dict[str, Any]]]
+WEEK = 7 * 24 * 3600.0
+
+
+class RescheduleTI:
+    """What the base sensor asks of the task instance in reschedule mode: the first reschedule date."""
+
+    def get_first_reschedule_date(self, context: Any) -> datetime | None:
+        return None
+
+
+def _list_calls(gong: GongEmulator) -> dict[str, int]:
+    return gong.stats()["by_endpoint"].get("GET /v2/users", {})
+
+
+def _sensor(conn_id: str, **kwargs: Any) -> GongRateLimitSensor:
+    return GongRateLimitSensor(task_id="wait_for_gong", gong_conn_id=conn_id, **kwargs)
+
+
+def _seconds_until(moment: datetime | str) -> float:
+    when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return (when - datetime.now(timezone.utc)).total_seconds()
+
+
+def _deferral(
+    sensor: GongRateLimitSensor, run: Callable[[], Any]
+) -> tuple[TaskDeferred, GongRateLimitTrigger]:
+    with pytest.raises(TaskDeferred) as caught:
+        run()
+    trigger = caught.value.trigger
+    assert isinstance(trigger, GongRateLimitTrigger)
+    return caught.value, trigger
+
+
+# ---------------------------------------------------------------------------------------- poke, reschedule
+
+
+def test_poke_mode_without_backoff_probes_at_the_deadline(
+    gong_emulator: GongEmulator, gong_emulator_connection: str
+) -> None:
+    gong_emulator.fail_next({"status": 429})
+    sensor = _sensor(
+        gong_emulator_connection, mode="poke", timeout=1.5, poke_interval=5, exponential_backoff=False
+    )
+
+    started = time.monotonic()
+    sensor.execute({})  # type: ignore[arg-type]
+    elapsed = time.monotonic() - started
+
+    assert 1.4 <= elapsed < 3.5, elapsed  # the second poke came at the timeout, not 5 s later
+    assert _list_calls(gong_emulator) == {"429": 1, "200": 1}
+
+
+def test_reschedule_mode_without_backoff_reschedules_at_the_deadline(
+    gong_emulator: GongEmulator, gong_emulator_connection: str
+) -> None:
+    gong_emulator.fail_next({"status": 429})
+    sensor = _sensor(
+        gong_emulator_connection, mode="reschedule", timeout=10, poke_interval=60, exponential_backoff=False
+    )
+
+    with pytest.raises(AirflowRescheduleException) as caught:
+        sensor.execute({"ti": RescheduleTI()})  # type: ignore[arg-type]
+
+    assert 8.5 <= _seconds_until(caught.value.reschedule_date) <= 10.0
+
+
+# ---------------------------------------------------------------------------------------- deferrable
+
+
+def test_deferrable_first_backoff_past_the_timeout_probes_at_the_deadline(
+    gong_emulator: GongEmulator, gong_emulator_connection: str, run_trigger: RunTrigger
+) -> None:
+    gong_emulator.fail_next({"status": 429})
+    sensor = _sensor(gong_emulator_connection, deferrable=True, timeout=1.5, poke_interval=10)
+
+    deferred, trigger = _deferral(sensor, lambda: sensor.execute({}))  # type: ignore[arg-type]
+
+    assert trigger.resume_at is not None
+    assert trigger.give_up_at is not None
+    assert _seconds_until(trigger.resume_at) <= 1.5
+    assert trigger.resume_at <= trigger.give_up_at
+    # Airflow's own backstop comes after the trigger's deadline, so the trigger's last probe gets its turn.
+    assert deferred.timeout == timedelta(seconds=1.5 + DEFERRAL_SLACK)
+    events = run_trigger(trigger)
+    assert [event["status"] for event in events] == ["ok"]
+    assert sensor.execute_complete({}, events[0]) is None  # type: ignore[arg-type]
+    assert _list_calls(gong_emulator) == {"429": 1, "200": 1}
+
+
+@pytest.mark.parametrize("endless", ["inf", "timedelta.max"])
+def test_deferrable_without_end_still_defers_with_a_deadline(
+    gong_emulator: GongEmulator, gong_emulator_connection: str, endless: str
+) -> None:
+    gong_emulator.fail_next({"status": 429, "retry_after": "30"})
+    if endless == "inf":
+        sensor = _sensor(gong_emulator_connection, deferrable=True)
+        sensor.timeout = math.inf
+    else:
+        sensor = _sensor(gong_emulator_connection, deferrable=True, timeout=timedelta.max)
+
+    deferred, trigger = _deferral(sensor, lambda: sensor.execute({}))  # type: ignore[arg-type]
+
+    assert deferred.timeout == timedelta(seconds=WEEK + DEFERRAL_SLACK)
+    assert trigger.give_up_at is not None
+    assert WEEK - 5 <= _seconds_until(trigger.give_up_at) <= WEEK
+    assert trigger.resume_at is not None
+    assert 28 <= _seconds_until(trigger.resume_at) <= 30
+    assert trigger.payload == {"timeout_left": None if endless == "inf" else sensor.timeout - WEEK}
+
+
+def test_a_deferral_ending_before_the_timeout_probes_and_defers_again(
+    gong_emulator: GongEmulator, gong_emulator_connection: str
+) -> None:
+    gong_emulator.fail_next({"status": 429, "retry_after": "5"})
+    sensor = _sensor(gong_emulator_connection, deferrable=True, timeout=WEEK + 50)
+    event = {"status": "timeout", "message": "deferral over", "payload": {"timeout_left": 50.0}}
+
+    deferred, trigger = _deferral(sensor, lambda: sensor.execute_complete({}, event))  # type: ignore[arg-type]
+
+    assert trigger.give_up_at is not None
+    assert 45 <= _seconds_until(trigger.give_up_at) <= 50
+    assert trigger.payload == {"timeout_left": 0.0}
+    assert deferred.timeout == timedelta(seconds=50 + DEFERRAL_SLACK)
+    assert _list_calls(gong_emulator) == {"429": 1}
+
+
+def test_a_deferral_ending_before_an_endless_timeout_is_done_when_gong_answers(
+    gong_emulator: GongEmulator, gong_emulator_connection: str
+) -> None:
+    sensor = _sensor(gong_emulator_connection, deferrable=True)
+    event = {"status": "timeout", "message": "deferral over", "payload": {"timeout_left": None}}
+
+    assert sensor.execute_complete({}, event) is None  # type: ignore[arg-type]
+    assert _list_calls(gong_emulator) == {"200": 1}
+
+
+def test_the_last_deferral_times_out_the_sensor(gong_emulator: GongEmulator) -> None:
+    sensor = _sensor("gong_default", deferrable=True, timeout=60)
+    event = {"status": "timeout", "message": "holds past the end", "payload": {"timeout_left": 0.0}}
+
+    with pytest.raises(AirflowSensorTimeout, match="holds past the end"):
+        sensor.execute_complete({}, event)  # type: ignore[arg-type]
+
+    assert _list_calls(gong_emulator) == {}
