@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import ast
 import json
+import numbers
+import operator
 import re
 from collections.abc import Iterable
 
-__all__ = ["MAX_ID_DIGITS", "parse_user_ids", "validate_user_id", "validate_user_ids"]
+__all__ = ["MAX_ID_DIGITS", "parse_user_ids", "split_list", "validate_user_id", "validate_user_ids"]
 
 #: Gong's documented maximum length of a user id.
 MAX_ID_DIGITS = 20
@@ -29,16 +31,18 @@ def validate_user_id(user_id: object) -> str:
     """
     Return a Gong user id as the string Gong expects, or raise ``ValueError`` naming the bad value.
 
-    Accepted: a ``str`` or ``int`` of 1 to 20 digits; spaces around a string are dropped.
+    Accepted: a ``str`` or an integer of 1 to 20 digits; spaces around a string are dropped. Any
+    :class:`numbers.Integral` counts as an integer (``numpy.int64`` from a pandas column, too), ``bool``
+    does not.
 
     :param user_id: The id to check.
     """
-    if isinstance(user_id, bool) or not isinstance(user_id, (str, int)):
+    if isinstance(user_id, bool) or not isinstance(user_id, (str, numbers.Integral)):
         raise ValueError(
             f"Invalid Gong user id {_show(user_id)}: expected a string or integer of 1-{MAX_ID_DIGITS} "
             f"digits, got {type(user_id).__name__}"
         )
-    text = user_id.strip() if isinstance(user_id, str) else str(user_id)
+    text = user_id.strip() if isinstance(user_id, str) else str(operator.index(user_id))
     if not _ID_RE.fullmatch(text):
         if not text:
             reason = "it is empty"
@@ -77,7 +81,7 @@ def validate_user_ids(user_ids: Iterable[object]) -> list[str]:
     return list(seen)
 
 
-def _decode_list(value: str, text: str) -> list[object]:
+def _decode_list(value: str, text: str, what: str) -> list[object]:
     """Decode a rendered list: JSON, or the Python repr a template gives for a list (``['1', '2']``)."""
     try:
         decoded = json.loads(text)
@@ -86,50 +90,64 @@ def _decode_list(value: str, text: str) -> list[object]:
             decoded = ast.literal_eval(text)
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             raise ValueError(
-                f"Invalid Gong user ids {_show(value)}: it looks like a list but does not parse as JSON "
+                f"Invalid {what} {_show(value)}: it looks like a list but does not parse as JSON "
                 f"({err.msg} at position {err.pos})"
             ) from None
     if not isinstance(decoded, (list, tuple)):
-        raise ValueError(
-            f"Invalid Gong user ids {_show(value)}: expected a list, got {type(decoded).__name__}"
-        )
+        raise ValueError(f"Invalid {what} {_show(value)}: expected a list, got {type(decoded).__name__}")
     return list(decoded)
+
+
+def split_list(value: str, what: str) -> list[object]:
+    """
+    Decode a string that stands for a list, as an operator's templated field renders it.
+
+    A string starting with ``[`` or ``(`` is a JSON list or the Python repr of a list or tuple (what
+    ``"{{ params.x | tojson }}"`` and ``"{{ params.x }}"`` render to); anything else is split on commas
+    and whitespace. The items are returned unchecked; an empty or blank string gives ``[]``.
+
+    :param value: The string.
+    :param what: What the list holds, for messages (e.g. ``"Gong user ids"``).
+    :raises ValueError: for an unrendered template, or a list that does not parse.
+    """
+    text = value.strip()
+    if "{{" in text or "{%" in text:
+        raise ValueError(
+            f"Invalid {what} {_show(value)}: this is an unrendered Jinja template; pass it to a templated "
+            "field (e.g. GongUserOperator.user_ids) so Airflow renders it first"
+        )
+    if text.startswith(("[", "(")):
+        return _decode_list(value, text, what)
+    return [part for part in _SEPARATORS_RE.split(text) if part]
 
 
 def parse_user_ids(value: object) -> list[str] | None:
     """
     Turn any form an operator accepts into a validated list of ids, or ``None`` for "all users".
 
-    Accepted forms: ``None``; one id (``str`` or ``int``); a list or tuple of ids; a string of ids
+    Accepted forms: ``None``; one id (``str`` or integer); a list or tuple of ids; a string of ids
     separated by commas and/or spaces; a string that holds a JSON list, or the Python repr of a list
-    (what a Jinja template such as ``"{{ params.user_ids }}"`` renders to).
+    (what a Jinja template such as ``"{{ params.user_ids }}"`` renders to). See :func:`split_list`.
 
     :param value: What the user (or the rendered template) gave.
     """
     if value is None:
         return None
     if isinstance(value, str):
+        parts = split_list(value, "Gong user ids")
         text = value.strip()
-        if "{{" in text or "{%" in text:
-            raise ValueError(
-                f"Invalid Gong user ids {_show(value)}: this is an unrendered Jinja template; pass it to a "
-                "templated field (GongUserOperator.user_ids) so Airflow renders it first"
-            )
-        if text.startswith(("[", "(")):
-            return validate_user_ids(_decode_list(value, text))
         if not text:
             raise ValueError(
                 f"Invalid Gong user ids {_show(value)}: the string is empty (use None for all users)"
             )
-        parts = [part for part in _SEPARATORS_RE.split(text) if part]
-        if not parts:
+        if not parts and not text.startswith(("[", "(")):
             raise ValueError(
                 f"Invalid Gong user ids {_show(value)}: no id in the string (use None for all users)"
             )
         return validate_user_ids(parts)
     if isinstance(value, (list, tuple)):
         return validate_user_ids(value)
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return [validate_user_id(value)]
     raise ValueError(
         f"Invalid Gong user ids {_show(value)}: expected an id, a list of ids, a comma- or space-separated "

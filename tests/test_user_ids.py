@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import pytest
@@ -184,3 +185,43 @@ def test_parse_user_ids_names_the_garbage_template_output() -> None:
 def test_non_ascii_digits_are_not_counted_as_too_many_digits() -> None:
     with pytest.raises(ValueError, match="Gong user ids are 1-20 digits only"):
         validate_user_id("\uff11\uff12\uff13")  # full-width digits
+
+
+# ---------------------------------------------------------------------------------------- integral ids
+
+
+class _Integral:
+    """An integer type that is not ``int`` (like ``numpy.int64``): registered as ``numbers.Integral``."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"_Integral({self.value})"
+
+
+numbers.Integral.register(_Integral)
+
+
+def test_any_integral_id_is_accepted_like_an_int() -> None:
+    assert validate_user_id(_Integral(123)) == "123"
+    assert parse_user_ids(_Integral(42)) == ["42"]
+    assert parse_user_ids([_Integral(7), "8", 7]) == ["7", "8"]
+
+
+def test_an_integral_id_is_still_checked() -> None:
+    with pytest.raises(ValueError, match="1-20 digits only"):
+        validate_user_id(_Integral(-5))
+    with pytest.raises(ValueError, match="it has 21 digits"):
+        validate_user_id(_Integral(10**20))
+
+
+def test_numpy_integers_from_pandas_are_accepted() -> None:
+    numpy = pytest.importorskip("numpy")
+    assert parse_user_ids([numpy.int64(11), numpy.uint64(12)]) == ["11", "12"]
+    assert parse_user_ids(numpy.int32(13)) == ["13"]
+    with pytest.raises(ValueError, match="got bool_"):
+        validate_user_id(numpy.bool_(True))

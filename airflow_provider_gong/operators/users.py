@@ -1,36 +1,55 @@
-"""GongUserOperator: fetch Gong users and hand them to downstream tasks."""
-
 from __future__ import annotations
 
-import json
-import shutil
-import uuid
-from collections.abc import Iterator, Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+import numbers
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from airflow.sdk import BaseOperator, ObjectStoragePath, conf
-from airflow.sdk.execution_time.xcom import XCom
+from airflow.sdk.exceptions import TaskDeferred
 
-from airflow_provider_gong.exceptions import GongRateLimitError, GongResultTooLargeError
-from airflow_provider_gong.hooks.gong import GongHook, UsersResume
+from airflow_provider_gong.exceptions import GongRateLimitError
+from airflow_provider_gong.hooks.gong import GongHook, UsersResume, check_hook_params, iso_datetime
+from airflow_provider_gong.operators._sinks import (
+    XCOM_PART_KEY,
+    FileSink,
+    Sink,
+    XComSink,
+    remove_stale_parts,
+    xcom_size,
+)
 from airflow_provider_gong.triggers.rate_limit import (
     DEFAULT_BACKOFF,
     GongRateLimitTrigger,
+    deferral_deadline,
     error_from_event,
     moment_in,
 )
-from airflow_provider_gong.user_ids import parse_user_ids
+from airflow_provider_gong.user_ids import parse_user_ids, split_list
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-__all__ = ["DEFAULT_MAX_XCOM_BYTES", "GongUserOperator"]
+__all__ = ["DEFAULT_MAX_XCOM_BYTES", "XCOM_PART_KEY", "GongUserOperator", "xcom_size"]
 
-#: Default ceiling of the JSON pushed to XCom (1 MiB): XCom lives in the metadata database.
+#: Default ceiling of the result pushed to XCom (1 MiB, measured by :func:`xcom_size`): XCom lives in the
+#: metadata database.
 DEFAULT_MAX_XCOM_BYTES = 1024 * 1024
-#: XCom key prefix of the users a deferred task fetched before the deferral (no ``output_path``).
-XCOM_PART_KEY = "gong_users_part"
+
+_FIELD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+class _Request(NamedTuple):
+    """The operator's arguments as checked after rendering."""
+
+    ids: list[str] | None
+    fields: list[str] | None
+    created_from: str | None
+    created_to: str | None
+    output: ObjectStoragePath | None
 
 
 class GongUserOperator(BaseOperator):
@@ -39,36 +58,48 @@ class GongUserOperator(BaseOperator):
 
     Ids go to Gong 100 per call (``POST /v2/users/extensive``), so N ids cost ceil(N/100) calls; the
     result keeps the order the ids were given, each user once. With ``user_ids=None`` every user of the
-    company is fetched page by page. Every id is checked before the first request.
+    company is fetched page by page. Every argument is checked before the first request: literal values
+    when the DAG is parsed, templated ones (and XComArgs) once rendered, with the same rules.
 
-    XCom is for small values: when the result's JSON would exceed ``max_xcom_bytes`` the task fails and
-    says so, unless ``output_path`` is set, in which case the users are written there as JSON Lines and
-    ``{"path": ..., "count": ...}`` is returned instead.
+    XCom is for small values: as soon as the users fetched so far exceed ``max_xcom_bytes`` in XCom the task
+    fails and says so, unless ``output_path`` is set, in which case the users are written there as JSON
+    Lines and ``{"path": ..., "count": ...}`` is returned instead.
 
-    :param user_ids: One id (str or int), a list or tuple of ids, a comma- or space-separated string, or a
-        string holding a JSON list (e.g. a rendered template); ``None`` fetches all users. Templated.
+    :param user_ids: One id (str or integer), a list or tuple of ids, a comma- or space-separated string,
+        or a string holding a JSON list (e.g. a rendered template). ``None`` fetches all users, but only
+        when given literally (or left out): a template or XComArg that renders to ``None``, ``""`` or
+        ``"None"`` fails, naming it (an upstream task that returned nothing must not fetch every user); one
+        that renders to an empty list returns ``[]`` without a call. Templated.
     :param gong_conn_id: The Gong connection id.
-    :param fields: Keep only these top-level keys of each user (e.g. ``["id", "emailAddress"]``). Templated.
+    :param fields: Keep only these top-level keys of each user (e.g. ``["id", "emailAddress"]``), given as
+        a list or in any string form ``user_ids`` takes (JSON list, Python list, comma- or space-separated
+        names). A requested key that no returned user has is named in one WARNING. Templated.
     :param output_path: Where to write the users as JSON Lines instead of XCom: an
-        :class:`~airflow.sdk.ObjectStoragePath` or a URI such as ``file:///data/gong/users.jsonl`` or
-        ``s3://bucket/gong/{{ ds }}/users.jsonl``. The file appears only when every user was fetched.
-        Templated.
-    :param max_xcom_bytes: The largest JSON result returned through XCom. Default 1 MiB.
+        :class:`~airflow.sdk.ObjectStoragePath`, a URI such as ``file:///data/gong/users.jsonl`` or
+        ``s3://bucket/gong/{{ ds }}/users.jsonl``, or an absolute local path (a relative one is refused).
+        The file appears only when every user was fetched; part files an earlier, cleared or killed try
+        left next to it are removed when a new fetch starts. A mapped task whose map indexes share
+        ``output_path`` must put ``{{ ti.map_index }}`` in it (else it fails before fetching). Templated.
+    :param max_xcom_bytes: The largest result returned through XCom, in bytes as the metadata database
+        stores it (see :func:`~airflow_provider_gong.operators.users.xcom_size`). Default 1 MiB.
     :param missing: ``"raise"`` (default) fails when Gong does not know some of the ids, naming them;
         ``"skip"`` logs them at WARNING and returns the others.
     :param created_from: Only users created at or after this time (ISO-8601 or datetime). Templated.
     :param created_to: Only users created before this time. Templated.
     :param include_avatars: Include Gong's synthetic avatar users.
     :param hook_params: Keyword arguments for :class:`GongHook` (``timeout``, ``max_retries``,
-        ``calls_per_second``, ``max_retry_wait``).
+        ``calls_per_second``, ``max_retry_wait``), checked when the DAG is parsed.
     :param deferrable: When Gong's rate limit stops the fetch mid-way with a wait longer than the hook's
         ``max_retry_wait`` (e.g. the daily quota is spent), wait in the triggerer
         (:class:`~airflow_provider_gong.triggers.rate_limit.GongRateLimitTrigger`) and resume where the
-        fetch stopped: no page is fetched twice and no user is lost or repeated. The users fetched so far
-        wait in hidden part files next to ``output_path`` (``.<name>.<token>.partNNNN``, joined into the
-        file at the end), or without ``output_path`` in XCom (keys ``gong_users_part_N``, bounded by
-        ``max_xcom_bytes``); the position (Gong's cursor, or how many ids are done) travels in the
-        trigger's small JSON payload. Without it, the task fails with the wait and both remedies.
+        fetch stopped: no page is fetched twice and no user is lost or repeated. Should Gong's cursor have
+        expired meanwhile (a 400), the listing restarts from the first page and skips the users already
+        stored. The users fetched so far wait in hidden part files next to ``output_path``
+        (``.<name>.<token>.partNNNN``, joined into the file at the end), or without ``output_path`` in XCom
+        (keys ``gong_users_part_N``, bounded by ``max_xcom_bytes``); the position (Gong's cursor, or how
+        many ids are done) travels in the trigger's small JSON payload. Each deferral ends at the latest
+        15 minutes after the wait Gong asked for; then the task fails with :class:`GongRateLimitError`.
+        Without it, the task fails with the wait and both remedies.
         Default: ``[operators] default_deferrable``.
     """
 
@@ -80,7 +111,7 @@ class GongUserOperator(BaseOperator):
         *,
         user_ids: str | int | Sequence[str | int] | None = None,
         gong_conn_id: str = GongHook.default_conn_name,
-        fields: Sequence[str] | None = None,
+        fields: str | Sequence[str] | None = None,
         output_path: str | ObjectStoragePath | None = None,
         max_xcom_bytes: int = DEFAULT_MAX_XCOM_BYTES,
         missing: Literal["raise", "skip"] = "raise",
@@ -92,12 +123,16 @@ class GongUserOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        task_id = self.task_id
         if missing not in ("raise", "skip"):
-            raise ValueError(f"{self.task_id}: missing must be 'raise' or 'skip', got {missing!r}")
+            raise ValueError(f"{task_id}: missing must be 'raise' or 'skip', got {missing!r}")
         if isinstance(max_xcom_bytes, bool) or not isinstance(max_xcom_bytes, int) or max_xcom_bytes < 0:
-            raise ValueError(
-                f"{self.task_id}: max_xcom_bytes must be a whole number >= 0, got {max_xcom_bytes!r}"
-            )
+            raise ValueError(f"{task_id}: max_xcom_bytes must be a whole number >= 0, got {max_xcom_bytes!r}")
+        if not isinstance(gong_conn_id, str) or not gong_conn_id:
+            raise ValueError(f"{task_id}: gong_conn_id must be a connection id, got {gong_conn_id!r}")
+        for name, flag in (("include_avatars", include_avatars), ("deferrable", deferrable)):
+            if not isinstance(flag, bool):
+                raise ValueError(f"{task_id}: {name} must be True or False, got {flag!r}")
         self.user_ids = user_ids
         self.gong_conn_id = gong_conn_id
         self.fields = fields
@@ -107,11 +142,30 @@ class GongUserOperator(BaseOperator):
         self.created_from = created_from
         self.created_to = created_to
         self.include_avatars = include_avatars
-        self.hook_params = dict(hook_params or {})
+        self.hook_params = check_hook_params(hook_params, owner=task_id)
         self.deferrable = deferrable
+        # What a templated value was before rendering, for the run-time checks and their messages.
+        self._sources = {
+            name: _describe(value)
+            for name, value in (("user_ids", user_ids), ("fields", fields))
+            if not _is_literal(value)
+        }
+        self._output_template = output_path if isinstance(output_path, str) else None
+        # An XComArg or a mapped task group's argument: resolved for each map index on its own.
+        self._output_resolved = output_path is not None and not isinstance(
+            output_path, (str, ObjectStoragePath)
+        )
+        self._active_sink: Sink | None = None
+        # Fail at DAG parse time, not at 3 a.m.: plain values need no rendering to be checked.
         if _is_literal(user_ids):
-            # Fail at DAG parse time, not at 3 a.m.: plain values need no rendering to be checked.
             parse_user_ids(user_ids)
+        if _is_literal(fields):
+            _check_fields(fields, task_id)
+        if _is_literal(output_path):
+            _check_output_path(output_path, task_id)
+        from_literal, to_literal = _is_literal(created_from), _is_literal(created_to)
+        if from_literal or to_literal:
+            _check_dates(created_from if from_literal else None, created_to if to_literal else None, task_id)
 
     @property
     def hook(self) -> GongHook:
@@ -120,12 +174,13 @@ class GongUserOperator(BaseOperator):
 
     def execute(self, context: Context) -> list[dict[str, Any]] | dict[str, Any]:
         """Fetch the users; return them (or, with ``output_path``, where they were written)."""
-        ids = parse_user_ids(self.user_ids)
-        fields = _check_fields(self.fields, self.task_id)
-        if ids == []:
+        request = self._request()
+        self._check_mapped_output(context, request.output)
+        if request.output is not None:
+            remove_stale_parts(request.output, self.log)
+        if request.ids == []:
             self.log.info("No user ids given: nothing to fetch")
-            return self._store(iter(())) if self.output_path else []
-        return self._fetch(context, ids, fields, progress=None)
+        return self._fetch(context, request, progress=None)
 
     def execute_complete(
         self, context: Context, event: dict[str, Any]
@@ -138,73 +193,166 @@ class GongUserOperator(BaseOperator):
         """
         progress = event.get("payload") or {}
         if event.get("status") != "ok":
-            self._sink(context, progress).discard()
+            self._sink(context, progress, self._request()).discard()
             if event.get("status") == "error":
                 raise error_from_event(event)
-            raise GongRateLimitError(429, "GET", "/v2/users", errors=[str(event.get("message"))])
+            raise self._deadline_passed(event, int(progress.get("count") or 0))
         self.log.info(
             "Gong answers again after %s s in the triggerer; resuming after %d users",
             event.get("waited"),
             int(progress.get("count") or 0),
         )
-        ids = parse_user_ids(self.user_ids)
-        fields = _check_fields(self.fields, self.task_id)
-        return self._fetch(context, ids, fields, progress=progress)
+        return self._fetch(context, self._request(), progress=progress)
+
+    def on_kill(self) -> None:
+        """Remove what the running fetch stored so far (its part files, or its XCom parts)."""
+        sink = self._active_sink
+        if sink is not None:
+            self.log.info("Task killed: removing the %d users fetched so far", sink.count)
+            sink.discard()
+
+    def _request(self) -> _Request:
+        """Check the rendered arguments with the rules literal ones are checked with at parse time."""
+        task_id = self.task_id
+        for name in ("user_ids", "fields"):
+            value = getattr(self, name)
+            if name in self._sources and _is_nothing(value):
+                raise _rendered_to_nothing(task_id, name, self._sources[name], value)
+        fields = _check_fields(self.fields, task_id)
+        created_from, created_to = _check_dates(self.created_from, self.created_to, task_id)
+        return _Request(
+            ids=parse_user_ids(self.user_ids),
+            fields=fields,
+            created_from=created_from,
+            created_to=created_to,
+            output=_check_output_path(self.output_path, task_id),
+        )
+
+    def _check_mapped_output(self, context: Context, output: ObjectStoragePath | None) -> None:
+        """A mapped task must not write every map index's users to the same file."""
+        map_index = getattr(context.get("ti"), "map_index", None)
+        if output is None or not isinstance(map_index, int) or map_index < 0 or self._output_resolved:
+            return
+        has_dag = self.has_dag()  # type: ignore[no-untyped-call]
+        mapped = self.dag.task_dict.get(self.task_id) if has_dag else None
+        partial_kwargs = getattr(mapped, "partial_kwargs", None)
+        if isinstance(partial_kwargs, dict) and "output_path" not in partial_kwargs:
+            return  # output_path is itself mapped: each map index has its own
+        if self._output_template is not None and "map_index" in self._output_template:
+            return
+        shown = self._output_template if self._output_template is not None else str(output)
+        raise ValueError(
+            f"{self.task_id}: map index {map_index} would overwrite the file of every other map index: "
+            f"output_path {shown!r} is the same for all of them. Put the map index in the path, e.g. "
+            "output_path='s3://bucket/gong/{{ ds }}/users-{{ ti.map_index }}.jsonl', or map over "
+            "output_path too"
+        )
 
     def _fetch(
-        self,
-        context: Context,
-        ids: list[str] | None,
-        fields: list[str] | None,
-        progress: dict[str, Any] | None,
+        self, context: Context, request: _Request, progress: dict[str, Any] | None
     ) -> list[dict[str, Any]] | dict[str, Any]:
         """Fetch (from ``progress`` on, when resuming); on a long rate limit defer or fail with the hint."""
         progress = dict(progress or {})
         state = UsersResume.from_json(progress["resume"]) if progress.get("resume") else UsersResume()
-        sink = self._sink(context, progress)
-        hook = self.hook
+        fields = request.fields
+        # Requested keys no user had so far (kept across a deferral): named in one WARNING at the end.
+        unseen = [str(key) for key in progress.get("fields_unseen", fields or [])]
+        hook = self.hook  # builds nothing until its first call: no cleanup needed should the sink fail
+        sink = self._sink(context, progress, request)
+        self._active_sink = sink
         limit: GongRateLimitError | None = None
         try:
             try:
-                for user in hook.iter_users(
-                    ids,
-                    created_from=self.created_from or None,
-                    created_to=self.created_to or None,
-                    include_avatars=self.include_avatars,
-                    missing=self.missing,
-                    resume=state,
-                ):
-                    sink.add(_keep(user, fields))
+                users: Iterable[dict[str, Any]] = (
+                    ()
+                    if request.ids == []
+                    else hook.iter_users(
+                        request.ids,
+                        created_from=request.created_from,
+                        created_to=request.created_to,
+                        include_avatars=self.include_avatars,
+                        missing=self.missing,
+                        resume=state,
+                        # Resuming a listing: Gong's cursor may have expired during the wait; the hook
+                        # then restarts from the first page and skips the users stored before.
+                        known_ids=sink.stored_ids if progress and request.ids is None else None,
+                    )
+                )
+                for user in users:
+                    record = user if fields is None else {key: user[key] for key in fields if key in user}
+                    if unseen:
+                        unseen = [key for key in unseen if key not in record]
+                    user_id = user.get("id")
+                    sink.add(record, None if user_id is None else str(user_id))
             except GongRateLimitError as err:
                 if not self.deferrable:
                     self._explain_limit(err, sink.count)
                     raise
                 limit = err
             if limit is None:
-                return sink.finish()
+                result = sink.finish()
+                if unseen and sink.count:
+                    self.log.warning(
+                        "Requested fields %s are in none of the %d users Gong returned (misspelled?); "
+                        "Gong's user keys include id, emailAddress, firstName, lastName, active, managerId",
+                        unseen,
+                        sink.count,
+                    )
+                return result
             saved = sink.pause()
+            wait = limit.retry_after if limit.retry_after is not None else DEFAULT_BACKOFF
+            deadline = deferral_deadline(wait)
+            self.log.warning(
+                "Gong's rate limit stopped the fetch after %d users (requestId %s); deferring for %.0f s, "
+                "then resuming where it stopped (at the latest until %s)",
+                saved["count"],
+                limit.request_id or "-",
+                wait,
+                deadline.give_up_at,
+            )
+            trigger = GongRateLimitTrigger(
+                self.gong_conn_id,
+                resume_at=moment_in(wait),
+                give_up_at=deadline.give_up_at,
+                timeout=self.hook_params.get("timeout"),
+                max_retries=self.hook_params.get("max_retries"),
+                payload={"resume": state.to_json(), "fields_unseen": unseen, **saved},
+            )
+            self.defer(trigger=trigger, method_name="execute_complete", timeout=deadline.timeout)
+        except TaskDeferred:
+            raise
         except BaseException:
             sink.discard()
             raise
         finally:
+            self._active_sink = None
             hook.close()
-        wait = limit.retry_after if limit.retry_after is not None else DEFAULT_BACKOFF
-        self.log.warning(
-            "Gong's rate limit stopped the fetch after %d users (requestId %s); deferring for %.0f s, then "
-            "resuming where it stopped",
-            saved["count"],
-            limit.request_id or "-",
-            wait,
-        )
-        self.defer(
-            trigger=GongRateLimitTrigger(
-                self.gong_conn_id,
-                resume_at=moment_in(wait),
-                timeout=self.hook_params.get("timeout"),
-                max_retries=self.hook_params.get("max_retries"),
-                payload={"resume": state.to_json(), **saved},
+
+    def _deadline_passed(self, event: dict[str, Any], fetched: int) -> GongRateLimitError:
+        """The error of a ``timeout`` event: Gong's wait outlasted the deferral's deadline."""
+        resume_at = event.get("resume_at")
+        retry_after: float | None = None
+        if isinstance(resume_at, str):
+            try:
+                moment = datetime.fromisoformat(resume_at)
+            except ValueError:
+                moment = None
+            if moment is not None:
+                moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+                retry_after = max((moment - datetime.now(timezone.utc)).total_seconds(), 0.0)
+        return GongRateLimitError(
+            429,
+            "GET",
+            "/v2/users",
+            errors=[
+                f"{self.task_id}: the wait for Gong's rate limit passed the deferral's deadline "
+                f"({event.get('message') or 'no more waiting'})"
+            ],
+            hint=(
+                f"The {fetched} users fetched so far were discarded; clear the task once Gong's quota is "
+                f"back{f' (after {resume_at})' if resume_at else ''}, or wait with GongRateLimitSensor first"
             ),
-            method_name="execute_complete",
+            retry_after=retry_after,
         )
 
     def _explain_limit(self, error: GongRateLimitError, fetched: int) -> None:
@@ -218,187 +366,23 @@ class GongUserOperator(BaseOperator):
             wait,
         )
 
-    def _sink(self, context: Context, progress: dict[str, Any]) -> _Sink:
-        if self.output_path:
-            target = self.output_path
-            path = target if isinstance(target, ObjectStoragePath) else ObjectStoragePath(str(target))
-            return _FileSink(path, progress)
-        return _XComSink(self, context, progress)
-
-    def _check_xcom_size(self, users: list[dict[str, Any]], size: int | None = None) -> None:
-        if size is None:
-            size = _json_size(users)
-        if size > self.max_xcom_bytes:
-            raise GongResultTooLargeError(
-                f"{self.task_id}: {len(users)} users are {size:,} bytes of JSON, over max_xcom_bytes "
-                f"({self.max_xcom_bytes:,}); XCom is for small values. Set output_path (e.g. "
-                "'s3://bucket/gong/{{ ds }}/users.jsonl' or 'file:///data/gong/users.jsonl') to write them "
-                "as JSON Lines and pass {path, count} instead, keep fewer keys with fields=[...], "
-                "or raise max_xcom_bytes"
-            )
-
-    def _store(self, users: Iterator[dict[str, Any]]) -> dict[str, Any]:
-        target = self.output_path
-        path = target if isinstance(target, ObjectStoragePath) else ObjectStoragePath(str(target))
-        sink = _FileSink(path, {})
-        try:
-            for user in users:
-                sink.add(user)
-            return sink.finish()
-        except BaseException:
-            sink.discard()
-            raise
-
-
-class _Sink:
-    """Where fetched users go until the fetch ends; survives a deferral (``pause``) and resumes."""
-
-    count: int
-
-    def add(self, user: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    def pause(self) -> dict[str, Any]:
-        """Keep what was collected so far; return the small JSON that finds it again."""
-        raise NotImplementedError
-
-    def finish(self) -> list[dict[str, Any]] | dict[str, Any]:
-        raise NotImplementedError
-
-    def discard(self) -> None:
-        raise NotImplementedError
-
-
-class _FileSink(_Sink):
-    """
-    JSON Lines into hidden part files next to the target, one per run segment; joined at the end.
-
-    The target appears only when every user was fetched (one rename of a complete file).
-    """
-
-    def __init__(self, path: ObjectStoragePath, progress: dict[str, Any]) -> None:
-        self.path = path
-        self.token = str(progress.get("token") or uuid.uuid4().hex)
-        self.parts = int(progress.get("parts") or 0)
-        self.count = int(progress.get("count") or 0)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._current = self._part(self.parts)
-        self._out: Any = None
-
-    def _part(self, number: int) -> ObjectStoragePath:
-        return self.path.parent / f".{self.path.name}.{self.token}.part{number:04d}"
-
-    def add(self, user: dict[str, Any]) -> None:
-        if self._out is None:
-            self._out = self._current.open("w", encoding="utf-8")  # type: ignore[no-untyped-call]
-        self._out.write(json.dumps(user, separators=(",", ":"), default=str) + "\n")
-        self.count += 1
-
-    def _close(self) -> None:
-        if self._out is None:
-            self._current.touch()
-        else:
-            self._out.close()
-            self._out = None
-
-    def pause(self) -> dict[str, Any]:
-        self._close()
-        return {"token": self.token, "parts": self.parts + 1, "count": self.count}
-
-    def finish(self) -> dict[str, Any]:
-        self._close()
-        if self.parts == 0:
-            self._current.replace(self.path)
-        else:
-            joined = self.path.parent / f".{self.path.name}.{self.token}.partial"
-            with joined.open("wb") as out:  # type: ignore[no-untyped-call]
-                for number in range(self.parts + 1):
-                    with self._part(number).open("rb") as part:  # type: ignore[no-untyped-call]
-                        shutil.copyfileobj(part, out)
-            joined.replace(self.path)
-            for number in range(self.parts + 1):
-                self._part(number).unlink(missing_ok=True)
-        return {"path": str(self.path), "count": self.count}
-
-    def discard(self) -> None:
-        if self._out is not None:
-            self._out.close()
-            self._out = None
-        for number in range(self.parts + 1):
-            self._part(number).unlink(missing_ok=True)
-        (self.path.parent / f".{self.path.name}.{self.token}.partial").unlink(missing_ok=True)
-
-
-class _XComSink(_Sink):
-    """Users in memory; across a deferral, each segment waits in XCom (bounded by ``max_xcom_bytes``)."""
-
-    def __init__(self, operator: GongUserOperator, context: Context, progress: dict[str, Any]) -> None:
-        self.operator = operator
-        self.context = context
-        self.parts = int(progress.get("parts") or 0)
-        self.count = int(progress.get("count") or 0)
-        self.bytes = int(progress.get("bytes") or 0)
-        self.users: list[dict[str, Any]] = []
-
-    def add(self, user: dict[str, Any]) -> None:
-        self.users.append(user)
-        self.count += 1
-
-    def _key(self, number: int) -> str:
-        return f"{XCOM_PART_KEY}_{number}"
-
-    def pause(self) -> dict[str, Any]:
-        size = self.bytes + _json_size(self.users)
-        self.operator._check_xcom_size(self.users, size)
-        ti = self.context["ti"]
-        ti.xcom_push(key=self._key(self.parts), value=self.users)
-        return {"parts": self.parts + 1, "count": self.count, "bytes": size}
-
-    def finish(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = []
-        if self.parts:
-            ti = self.context["ti"]
-            for number in range(self.parts):
-                part = ti.xcom_pull(task_ids=ti.task_id, key=self._key(number), map_indexes=ti.map_index)
-                if not isinstance(part, list):
-                    raise GongResultTooLargeError(
-                        f"{self.operator.task_id}: the users fetched before the deferral are gone from XCom "
-                        f"(key {self._key(number)}); clear the task to fetch again"
-                    )
-                result.extend(part)
-        result.extend(self.users)
-        self.operator._check_xcom_size(result)
-        self._delete_parts()  # the result goes to return_value: do not keep every user twice
-        return result
-
-    def discard(self) -> None:
-        self.users = []
-        self._delete_parts()
-
-    def _delete_parts(self) -> None:
-        if not self.parts:
-            return
-        ti = self.context["ti"]
-        for number in range(self.parts):
-            try:
-                XCom.delete(
-                    key=self._key(number),
-                    task_id=ti.task_id,
-                    dag_id=ti.dag_id,
-                    run_id=ti.run_id,
-                    map_index=ti.map_index,
-                )
-            except Exception as err:  # cleanup only: the users are safe in return_value or refetched
-                self.operator.log.warning("could not delete XCom %s: %s", self._key(number), err)
-
-
-def _json_size(users: list[dict[str, Any]]) -> int:
-    return len(json.dumps(users, separators=(",", ":"), default=str).encode())
+    def _sink(self, context: Context, progress: dict[str, Any], request: _Request) -> Sink:
+        ids_aside = request.fields is not None and "id" not in request.fields
+        if request.output is not None:
+            return FileSink(request.output, progress, ids_aside=ids_aside)
+        return XComSink(
+            context,
+            progress,
+            ids_aside=ids_aside,
+            task_id=self.task_id,
+            limit=self.max_xcom_bytes,
+            log=self.log,
+        )
 
 
 def _is_literal(value: object) -> bool:
     """Whether a value is final as given: no template, nothing Airflow resolves at run time (XComArg)."""
-    if value is None or isinstance(value, (int, float, dict)):
+    if value is None or isinstance(value, (numbers.Number, dict, datetime, ObjectStoragePath)):
         return True
     if isinstance(value, str):
         return "{{" not in value and "{%" not in value
@@ -407,19 +391,97 @@ def _is_literal(value: object) -> bool:
     return False
 
 
-def _check_fields(fields: object, task_id: str) -> list[str] | None:
-    if fields is None:
-        return None
-    given = fields
-    if isinstance(fields, str):
-        fields = [part for part in fields.replace(",", " ").split() if part]
-    if isinstance(fields, (list, tuple)) and fields and all(isinstance(f, str) and f for f in fields):
-        return list(fields)
-    raise ValueError(
-        f"{task_id}: fields must be a non-empty list of user keys such as ['id', 'emailAddress'] "
-        f"(None keeps every key), got {given!r}"
+def _describe(value: object) -> str:
+    """How a templated value reads in a message: the template, or which task's XCom it is."""
+    upstream = getattr(getattr(value, "operator", None), "task_id", None)
+    if isinstance(upstream, str):
+        return f"(the XCom of task {upstream!r})"
+    text = repr(value)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _is_nothing(value: object) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() in ("", "None"))
+
+
+def _rendered_to_nothing(task_id: str, name: str, source: str, value: object) -> ValueError:
+    if isinstance(value, str) and value.strip() == "None":
+        why = "the text of a missing value"
+        if name == "user_ids":
+            why = f"Invalid Gong user id {value!r}: {why}"
+    elif isinstance(value, str):
+        why = "the string is empty"
+    else:
+        why = "no value"
+    meaning = "every user" if name == "user_ids" else "every key"
+    instead = "[] fetches no user" if name == "user_ids" else "or list the keys"
+    return ValueError(
+        f"{task_id}: {name} {source} rendered to {value!r} ({why}): did an upstream task "
+        f"return nothing? A rendered value must not silently mean {meaning}: give {name}=None literally "
+        f"for that; {instead}"
     )
 
 
-def _keep(user: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
-    return user if fields is None else {key: user[key] for key in fields if key in user}
+def _check_fields(fields: object, task_id: str) -> list[str] | None:
+    """Return the user keys to keep (``None``: all), from a list or any string form ``user_ids`` takes."""
+    if fields is None:
+        return None
+    problem = ""
+    items: object = fields
+    if isinstance(fields, str):
+        try:
+            items = split_list(fields, "fields")
+        except ValueError as err:
+            problem = f" ({err})"
+    if not problem and isinstance(items, (list, tuple)) and items:
+        names = [item.strip() if isinstance(item, str) else item for item in items]
+        if all(isinstance(name, str) and _FIELD_RE.fullmatch(name) for name in names):
+            return list(dict.fromkeys(names))
+    raise ValueError(
+        f"{task_id}: fields must be a non-empty list of user keys such as ['id', 'emailAddress'] "
+        f"(None keeps every key), got {fields!r}{problem}"
+    )
+
+
+def _check_dates(created_from: object, created_to: object, task_id: str) -> tuple[str | None, str | None]:
+    """Return both bounds as ISO-8601 (``None``/``""``: no bound), parsed as the hook parses them."""
+    bounds: list[str | None] = []
+    for name, value in (("created_from", created_from), ("created_to", created_to)):
+        if value is None or value == "":
+            bounds.append(None)
+            continue
+        try:
+            bounds.append(iso_datetime(value, name))  # type: ignore[arg-type]
+        except ValueError as err:
+            raise ValueError(f"{task_id}: {err}") from None
+    start, end = bounds
+    if start is not None and end is not None and datetime.fromisoformat(start) >= datetime.fromisoformat(end):
+        raise ValueError(f"{task_id}: created_from ({start}) must be before created_to ({end})")
+    return start, end
+
+
+def _check_output_path(value: object, task_id: str) -> ObjectStoragePath | None:
+    """Return the target (``None``/``""``: XCom); refuse anything that is not absolute or a URI."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, ObjectStoragePath):
+        if value.protocol in ("", "file") and not posixpath.isabs(value.path):
+            raise ValueError(f"{task_id}: output_path {str(value)!r} is relative: {_ABSOLUTE}")
+        return value
+    if not isinstance(value, str):
+        raise ValueError(
+            f"{task_id}: output_path must be a URI, an absolute path or an ObjectStoragePath, got "
+            f"{value!r} ({type(value).__name__}): {_ABSOLUTE}"
+        )
+    text = value.strip()
+    scheme = _SCHEME_RE.match(text)
+    local = text[scheme.end() :] if scheme and scheme.group(1).lower() == "file" else None if scheme else text
+    if local is not None and not posixpath.isabs(local):
+        raise ValueError(f"{task_id}: output_path {value!r} is relative: {_ABSOLUTE}")
+    return ObjectStoragePath(text)
+
+
+_ABSOLUTE = (
+    "a relative path would land in the worker's current directory; give a URI such as "
+    "'s3://bucket/gong/users.jsonl' or 'file:///data/gong/users.jsonl', or an absolute path"
+)

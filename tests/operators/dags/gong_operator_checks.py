@@ -1,0 +1,35 @@
+"""Test DAGs: the XCom size GongUserOperator measures, and mapped tasks writing files, in a real run."""
+
+from __future__ import annotations
+
+import os
+
+import pendulum
+from airflow.sdk import DAG, task_group
+
+from airflow_provider_gong.operators.users import GongUserOperator
+
+OUT = os.environ.get("GONG_TEST_OUTPUT_DIR", "/nonexistent")
+START = pendulum.datetime(2024, 1, 1, tz="UTC")
+
+with DAG(dag_id="gong_xcom_size", schedule=None, start_date=START, catchup=False):
+    GongUserOperator(task_id="all_users", hook_params={"calls_per_second": 0})
+
+with DAG(dag_id="gong_mapped_output", schedule=None, start_date=START, catchup=False):
+    GongUserOperator.partial(
+        task_id="shared_path", output_path=f"file://{OUT}/shared.jsonl", fields=["id"]
+    ).expand(user_ids=[[], []])
+    GongUserOperator.partial(
+        task_id="path_per_index",
+        output_path=f"file://{OUT}/users-{{{{ ti.map_index }}}}.jsonl",
+        fields=["id"],
+    ).expand(user_ids=[[], []])
+
+
+with DAG(dag_id="gong_mapped_group_output", schedule=None, start_date=START, catchup=False):
+
+    @task_group
+    def per_path(path: str) -> None:
+        GongUserOperator(task_id="users", user_ids=[], output_path=path)
+
+    per_path.expand(path=[f"file://{OUT}/group-a.jsonl", f"file://{OUT}/group-b.jsonl"])

@@ -1,0 +1,74 @@
+"""GongUserOperator in a real Airflow run (``airflow dags test``, SQLite): what XCom stores, mapped paths."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from airflow_home import AirflowHome, explain
+
+from airflow_provider_gong.operators.users import xcom_size
+from airflow_provider_gong.testing import EmulatorConfig, GongEmulator
+
+pytestmark = [pytest.mark.airflow_run, pytest.mark.timeout(900)]
+
+DAG_FILE = Path(__file__).parent / "dags" / "gong_operator_checks.py"
+
+
+@pytest.fixture(scope="module")
+def gong() -> Iterator[GongEmulator]:
+    with GongEmulator(EmulatorConfig(users=60, rate_per_second=None, rate_per_day=None)) as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("out")
+
+
+@pytest.fixture(scope="module")
+def airflow(tmp_path_factory: pytest.TempPathFactory, gong: GongEmulator, out: Path) -> AirflowHome:
+    env = {"AIRFLOW_CONN_GONG_DEFAULT": gong.connection_json(), "GONG_TEST_OUTPUT_DIR": str(out)}
+    return AirflowHome(tmp_path_factory.mktemp("operator-checks"), [DAG_FILE], env=env).migrate()
+
+
+def test_the_measured_size_is_what_a_real_xcom_push_stores(airflow: AirflowHome, gong: GongEmulator) -> None:
+    airflow.run("dags", "test", "gong_xcom_size")
+    with sqlite3.connect(airflow.home / "airflow.db") as db:
+        [(raw,)] = db.execute(
+            "SELECT value FROM xcom WHERE dag_id = 'gong_xcom_size' AND key = 'return_value'"
+        ).fetchall()
+    stored = raw if isinstance(raw, bytes) else str(raw).encode()
+    users = json.loads(stored)
+    assert users == [user for user in gong.users if user["id"] not in gong.avatar_ids]
+    assert xcom_size(users) == len(stored)
+    assert len(stored) > len(json.dumps(users, separators=(",", ":")).encode())  # compact JSON undercounts
+
+
+def test_a_mapped_task_never_overwrites_another_map_index(airflow: AirflowHome, out: Path) -> None:
+    proc = airflow.run("dags", "test", "gong_mapped_output", check=False)
+    with sqlite3.connect(airflow.home / "airflow.db") as db:
+        states = dict(
+            ((task_id, map_index), state)
+            for task_id, map_index, state in db.execute(
+                "SELECT task_id, map_index, state FROM task_instance WHERE dag_id = 'gong_mapped_output'"
+            )
+        )
+    assert states == {
+        ("shared_path", 0): "failed",
+        ("shared_path", 1): "failed",
+        ("path_per_index", 0): "success",
+        ("path_per_index", 1): "success",
+    }, explain(proc)
+    assert "{{ ti.map_index }}" in proc.stdout + proc.stderr, explain(proc)
+    written = {path.name for path in out.iterdir()}
+    assert {"users-0.jsonl", "users-1.jsonl"} <= written
+    assert not any(name.startswith(("shared", ".shared")) for name in written)
+
+
+def test_a_mapped_task_group_may_give_each_map_index_its_own_path(airflow: AirflowHome, out: Path) -> None:
+    airflow.run("dags", "test", "gong_mapped_group_output")
+    assert {"group-a.jsonl", "group-b.jsonl"} <= {path.name for path in out.iterdir()}
