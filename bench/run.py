@@ -7,6 +7,7 @@ process on loopback (http, and https with a certificate made at bench time).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -14,10 +15,10 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from bench import calls as calls_bench
 from bench import importcost, memory, percall
@@ -27,7 +28,7 @@ from bench.proxy import start_proxy
 from bench.report import Row, machine, render
 from bench.tls import make_self_signed
 
-__all__ = ["FULL", "QUICK", "Plan", "main", "run"]
+__all__ = ["FULL", "QUICK", "Plan", "Progress", "main", "run"]
 
 SECTIONS = ("percall", "calls", "wall", "pacing", "import", "memory")
 
@@ -94,11 +95,48 @@ GONG, RAW, HTTP, HTTP_NO_KEEPALIVE = CLIENTS
 _SHORT = {GONG: "GongHook", RAW: "raw", HTTP: "HttpHook", HTTP_NO_KEEPALIVE: "HttpHook no-keep-alive"}
 
 
+class Progress:
+    """
+    One line as each benchmark starts and one as it ends, with the time since the run began.
+
+    The table comes only at the end of a run of minutes; these lines (on stderr by default, so the
+    table on stdout stays clean) show what runs meanwhile.
+
+    :param stream: Where the lines go.
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.started = time.monotonic()
+
+    def _line(self, text: str) -> None:
+        print(f"[{time.monotonic() - self.started:6.1f} s] {text}", file=self.stream, flush=True)
+
+    @contextlib.contextmanager
+    def step(self, label: str) -> Iterator[None]:
+        """
+        Announce one benchmark, run the block, then say how long it took.
+
+        :param label: What runs, e.g. ``"1 per call, https"``.
+        """
+        self._line(f"start {label}")
+        began = time.monotonic()
+        yield
+        self._line(f"done  {label} in {time.monotonic() - began:.1f} s")
+
+
 def _fmt(value: float, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
 def _percall_rows(result: percall.PerCallResult, *, goals: bool) -> list[Row]:
+    """
+    The per-call rows of one transport; without ``goals`` the rate and CPU rows are informative.
+
+    :param result: The rounds of one transport (http, https, https behind the latency proxy).
+    :param goals: Judge the rate and CPU goals. Behind the proxy the network dominates, so those rows say
+        ``informative`` in the goal column instead of a goal that would read as missed.
+    """
     section = f"1 {result.label}"
     others = [name for name in result.rounds if name != GONG]
     rows = []
@@ -111,7 +149,7 @@ def _percall_rows(result: percall.PerCallResult, *, goals: bool) -> list[Row]:
             _fmt(cps),
             " · ".join(f"{_SHORT[n]} {_fmt(result.median(n, 'calls_per_second'))}" for n in others),
             f"{cps_ratio:.2f}x raw",
-            "≥ 0.9x raw",
+            "≥ 0.9x raw" if goals else "informative",
             cps_ratio >= 0.9 if goals else None,
         )
     )
@@ -124,7 +162,7 @@ def _percall_rows(result: percall.PerCallResult, *, goals: bool) -> list[Row]:
             _fmt(cpu),
             " · ".join(f"{_SHORT[n]} {_fmt(result.median(n, 'cpu_per_call') * 1e6)}" for n in others),
             f"{cpu_ratio:.2f}x raw",
-            "≤ 1.1x raw",
+            "≤ 1.1x raw" if goals else "informative",
             cpu_ratio <= 1.1 if goals else None,
         )
     )
@@ -239,7 +277,11 @@ def _memory_rows(results: dict[tuple[str, int], memory.MemoryResult], small: int
 
 
 def run(
-    plan: Plan, sections: Sequence[str], workdir: Path, proxy: bool = True
+    plan: Plan,
+    sections: Sequence[str],
+    workdir: Path,
+    proxy: bool = True,
+    progress: Progress | None = None,
 ) -> tuple[list[Row], dict[str, Any]]:
     """
     Run the chosen sections; return the table rows and the raw results (JSON-ready).
@@ -248,9 +290,11 @@ def run(
     :param sections: Names from :data:`SECTIONS`.
     :param workdir: Where the certificate and the emulator logs go.
     :param proxy: Also run the per-call section behind the latency proxy.
+    :param progress: Where each benchmark's start and end are announced (default: stderr).
     """
     from airflow_provider_gong.testing.users import UserDirectory
 
+    step = (progress if progress is not None else Progress()).step
     rows: list[Row] = []
     raw: dict[str, Any] = {"plan": dataclasses.asdict(plan), "machine": machine()}
     tls = make_self_signed(workdir / "tls")
@@ -258,7 +302,8 @@ def run(
     ids = list(UserDirectory(users, 0, 0.0).ids)
 
     if "import" in sections:
-        ours, theirs = importcost.compare_import_cost(plan.import_runs)
+        with step(f"5 provider discovery: import cost, {plan.import_runs} fresh interpreters each"):
+            ours, theirs = importcost.compare_import_cost(plan.import_runs)
         rows.append(_import_row(ours, theirs))
         raw["import"] = [dataclasses.asdict(ours), dataclasses.asdict(theirs)]
 
@@ -266,19 +311,30 @@ def run(
         users=users, tls=tls.certfile, key=tls.keyfile, log=workdir / "emulator-https.log"
     ) as emu:
         if "percall" in sections:
-            with start_emulator(users=users, log=workdir / "emulator-http.log") as plain:
+            rounds = f"{plan.rounds} rounds x {plan.calls:,} calls per client"
+            with (
+                start_emulator(users=users, log=workdir / "emulator-http.log") as plain,
+                step(f"1 per call, http: {rounds}"),
+            ):
                 results = [
-                    percall.run_per_call(plain, ids, label="http", rounds=plan.rounds, calls=plan.calls),
-                    percall.run_per_call(emu, ids, label="https", rounds=plan.rounds, calls=plan.calls),
+                    percall.run_per_call(plain, ids, label="http", rounds=plan.rounds, calls=plan.calls)
                 ]
+            with step(f"1 per call, https: {rounds}"):
+                results.append(
+                    percall.run_per_call(emu, ids, label="https", rounds=plan.rounds, calls=plan.calls)
+                )
             if proxy:
-                with start_proxy(emu.port, plan.one_way_ms) as port:
-                    rtt = 2 * plan.one_way_ms
+                rtt = 2 * plan.one_way_ms
+                label = f"https, {rtt:g} ms RTT proxy"
+                with (
+                    step(f"1 per call, {label}: {plan.proxy_rounds} rounds x {plan.proxy_calls} calls"),
+                    start_proxy(emu.port, plan.one_way_ms) as port,
+                ):
                     results.append(
                         percall.run_per_call(
                             emu.behind(port),
                             ids,
-                            label=f"https, {rtt:g} ms RTT proxy",
+                            label=label,
                             rounds=plan.proxy_rounds,
                             calls=plan.proxy_calls,
                             warmup=5,
@@ -296,33 +352,39 @@ def run(
         if "calls" in sections:
             raw["calls"] = []
             for n in plan.counts:
-                ours_count = calls_bench.count_calls(emu, ids[:n], per_id=False)
-                per_id = calls_bench.count_calls(emu, ids[:n], per_id=True)
+                with step(f"2 calls for N users: N={n:,}, get_users vs get_user per id"):
+                    ours_count = calls_bench.count_calls(emu, ids[:n], per_id=False)
+                    per_id = calls_bench.count_calls(emu, ids[:n], per_id=True)
                 rows.append(_count_rows(n, ours_count, per_id))
                 raw["calls"] += [dataclasses.asdict(ours_count), dataclasses.asdict(per_id)]
-            pages = calls_bench.page_cost(emu, ids[: plan.page_ids], rounds=plan.rounds)
+            with step(f"2 client CPU per page: {plan.page_ids:,} ids, {plan.rounds} rounds"):
+                pages = calls_bench.page_cost(emu, ids[: plan.page_ids], rounds=plan.rounds)
             rows.append(_page_row(pages))
             raw["page_cost"] = dataclasses.asdict(pages)
         if "wall" in sections:
             raw["wall"] = []
             for n in plan.counts:
-                paced = calls_bench.paced_fetch(emu, ids[:n])
+                with step(f"3 wall time at 3 calls/s: get_users of {n:,} ids"):
+                    paced = calls_bench.paced_fetch(emu, ids[:n])
                 rows.append(_wall_row(paced))
                 raw["wall"].append(dataclasses.asdict(paced))
         if "pacing" in sections:
             raw["pacing"] = []
             for rate, seconds in plan.pacing:
                 for threads in plan.threads:
-                    paced_run = calls_bench.run_pacing(emu, ids, rate=rate, seconds=seconds, threads=threads)
+                    with step(f"4 pacing: {rate}/s limit for {seconds:g} s, {threads} thread(s)"):
+                        paced_run = calls_bench.run_pacing(
+                            emu, ids, rate=rate, seconds=seconds, threads=threads
+                        )
                     rows.append(_pacing_row(paced_run, seconds))
                     raw["pacing"].append(dataclasses.asdict(paced_run))
         if "memory" in sections:
             small, large = plan.memory
-            mem = {
-                (mode, n): memory.measure_memory(emu, mode, n)
-                for n in (small, large)
-                for mode in ("stream", "hold")
-            }
+            mem = {}
+            for n in (small, large):
+                for mode in ("stream", "hold"):
+                    with step(f"6 memory: {mode} {n:,} users in a fresh process"):
+                        mem[mode, n] = memory.measure_memory(emu, mode, n)
             rows += _memory_rows(mem, small, large)
             raw["memory"] = [dataclasses.asdict(m) for m in mem.values()]
     raw["machine_end"] = machine()
@@ -356,14 +418,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown section(s): {', '.join(unknown)}")
     _quiet_logs()
     plan = QUICK if args.quick else FULL
-    started = time.monotonic()
+    progress = Progress()
     print(f"machine: {machine()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="gong-bench-") as tmp:
-        rows, raw = run(plan, sections, Path(tmp), proxy=not args.no_proxy)
+        rows, raw = run(plan, sections, Path(tmp), proxy=not args.no_proxy, progress=progress)
     print()
     print(render(rows))
     print()
-    print(f"machine at the end: {raw['machine_end']}; took {time.monotonic() - started:.0f} s")
+    print(f"machine at the end: {raw['machine_end']}; took {time.monotonic() - progress.started:.0f} s")
     if args.json:
         args.json.write_text(json.dumps(raw, indent=2, default=str))
     failed = [row for row in rows if row.met is False]

@@ -7,8 +7,9 @@ Example pipeline: fetch Gong users and report who is active, per manager and per
   without holding a worker or pool slot.
 - ``fetch_all_users`` fetches every user of the company, keeping only the keys the report needs so the
   XCom stays small (set ``output_path`` instead when a company has thousands of users).
-- ``active_users_report`` counts active users per manager and per primary spoken language, and checks
-  that the chosen users are among all users.
+- ``active_users_report`` counts active users per manager and per primary spoken language, checks
+  that the chosen users are among all users, and says where the data came from (the connection's base
+  URL, never its credentials) and how many Gong calls the run needed.
 
 Run it against the bundled Gong emulator with the README's demo command, or against your Gong by setting
 ``AIRFLOW_CONN_GONG_DEFAULT`` and ``airflow dags test example_gong_users -c '{"user_ids": ["..."]}'``.
@@ -16,12 +17,14 @@ Run it against the bundled Gong emulator with the README's demo command, or agai
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
 import pendulum
 from airflow.sdk import DAG, Param, task
 
+from airflow_provider_gong.hooks.gong import PAGE_SIZE, GongHook
 from airflow_provider_gong.operators.users import GongUserOperator
 from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
 
@@ -71,21 +74,32 @@ with DAG(
     def active_users_report(
         chosen_users: list[dict[str, Any]], all_users: list[dict[str, Any]]
     ) -> dict[str, Any]:
-        """Count active users per manager and per primary spoken language."""
+        """Count active users per manager and per primary spoken language; say where they came from."""
         active = [user for user in all_users if user.get("active")]
         per_manager = Counter(user.get("managerId") or "(no manager)" for user in active)
         per_language = Counter(_primary_language(user) for user in active)
         known = {user["id"] for user in all_users}
+        # No request here: the hook resolves the connection's base URL, which never holds credentials.
+        source = GongHook(everyone.gong_conn_id).settings.base_url
+        calls = _calls_needed(len(chosen_users), len(all_users))
         report = {
+            "source": source,
             "users": len(all_users),
+            "include_avatars": everyone.include_avatars,
             "active_users": len(active),
             "chosen_users": [user["id"] for user in chosen_users],
             "chosen_users_unknown_in_listing": [u["id"] for u in chosen_users if u["id"] not in known],
             "active_per_manager": dict(per_manager.most_common()),
             "active_per_primary_language": dict(per_language.most_common()),
+            "gong_calls_needed": calls,
         }
+        avatars = "included" if everyone.include_avatars else "hidden"
         print("Gong active-users report:")
-        print(f"  {report['active_users']} of {report['users']} users are active")
+        print(f"  data from: Gong at {source}")
+        print(
+            f"  {len(all_users)} users listed (avatars {avatars}: "
+            f"include_avatars={everyone.include_avatars}), {len(active)} active"
+        )
         print(
             "  top managers by active reports: "
             + ", ".join(f"{m}: {n}" for m, n in per_manager.most_common(5))
@@ -95,10 +109,25 @@ with DAG(
             + ", ".join(f"{k}: {n}" for k, n in per_language.most_common())
         )
         print(f"  chosen users fetched: {len(chosen_users)}")
+        print(
+            f"  Gong calls: {sum(calls.values())} needed ({calls['chosen_ids']} for "
+            f"{len(chosen_users)} chosen ids, {calls['rate_limit_probe']} rate-limit probe, "
+            f"{calls['pages_of_all_users']} pages of all users); retries and repeated probes are not "
+            "counted (the hook keeps no call counter)"
+        )
         return report
 
     gong_ready >> everyone
     active_users_report(chosen.output, everyone.output)
+
+
+def _calls_needed(chosen: int, listed: int) -> dict[str, int]:
+    """The Gong calls a successful run makes, without retries: ids go 100 per call, pages hold 100."""
+    return {
+        "chosen_ids": math.ceil(chosen / PAGE_SIZE),
+        "rate_limit_probe": 1,
+        "pages_of_all_users": max(1, math.ceil(listed / PAGE_SIZE)),
+    }
 
 
 def _primary_language(user: dict[str, Any]) -> str:

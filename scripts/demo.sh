@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: set up .venv, then run example_dags/example_gong_users.py in a real Airflow 3.3.2
 # (`airflow db migrate` in a temporary AIRFLOW_HOME, then `airflow dags test`) against the bundled
-# Gong emulator, and print the report of the DAG's last task.
+# Gong emulator, and print the report of the DAG's last task, where the data came from and how many Gong
+# calls the run made (the emulator counts them: GET /_emulator/stats).
 # With AIRFLOW_CONN_GONG_DEFAULT set, it talks to that Gong instead (ids to fetch: GONG_DEMO_USER_IDS="1,2").
 source "$(dirname "$0")/_venv.sh"
 install_project ""
@@ -29,22 +30,28 @@ if [ -z "${AIRFLOW_CONN_GONG_DEFAULT:-}" ]; then
   done
   EMULATOR_URL="$(sed -n 's/^Gong emulator running at //p' "$AIRFLOW_HOME/emulator.log" | head -1)"
   [ -n "$EMULATOR_URL" ] || { echo "the emulator did not start" >&2; cat "$AIRFLOW_HOME/emulator.log" >&2; exit 1; }
-  echo "    emulator at $EMULATOR_URL"
-  # The connection the DAG uses, and a few of the emulator's user ids for the DAG's params.
+  # The connection the DAG uses, and a few of the emulator's user ids for the DAG's params (read from
+  # its control endpoint: no Gong call, so the count after the run is the DAG's alone).
   eval "$("$VENV/bin/python" - "$EMULATOR_URL" <<'PY'
 import json, shlex, sys
 import requests
 from airflow_provider_gong.testing.config import DEFAULT_ACCESS_KEY, DEFAULT_SECRET
 url = sys.argv[1]
 conn = {"conn_type": "gong", "host": url, "login": DEFAULT_ACCESS_KEY, "password": DEFAULT_SECRET}
-users = requests.get(f"{url}/v2/users", auth=(DEFAULT_ACCESS_KEY, DEFAULT_SECRET), timeout=10).json()["users"]
+data = requests.get(f"{url}/_emulator/users", params={"includeAvatars": "true"}, timeout=10).json()
+avatars = set(data["avatarIds"])
+visible = [user["id"] for user in data["users"] if user["id"] not in avatars]
 print("export AIRFLOW_CONN_GONG_DEFAULT=" + shlex.quote(json.dumps(conn)))
-print("DEMO_IDS=" + shlex.quote(",".join(user["id"] for user in users[:5])))
+print("DEMO_IDS=" + shlex.quote(",".join(visible[:5])))
+print(f"EMULATOR_USERS={len(data['users'])} EMULATOR_AVATARS={len(avatars)}")
 PY
 )"
+  echo "    emulator at $EMULATOR_URL: $EMULATOR_USERS users, $EMULATOR_AVATARS of them avatars (Gong's synthetic"
+  echo "    users, which listings hide unless include_avatars=True)"
   GONG_DEMO_USER_IDS="${GONG_DEMO_USER_IDS:-$DEMO_IDS}"
 else
-  echo "==> using the Gong connection from AIRFLOW_CONN_GONG_DEFAULT"
+  echo "==> using the Gong connection from AIRFLOW_CONN_GONG_DEFAULT (the report names its base URL)"
+  [ -n "${GONG_DEMO_USER_IDS:-}" ] || echo "    no GONG_DEMO_USER_IDS given: no chosen users are fetched"
 fi
 CONF="$("$VENV/bin/python" -c 'import json, re, sys; print(json.dumps({"user_ids": [i for i in re.split(r"[,\s]+", sys.argv[1]) if i]}))' "${GONG_DEMO_USER_IDS:-}")"
 
@@ -63,4 +70,22 @@ if [ "$STATUS" -ne 0 ] || ! grep -q "Gong active-users report:" "$AIRFLOW_HOME/d
   exit 1
 fi
 echo "==> the DAG run succeeded; the report of its last task:"
-grep -A4 "Gong active-users report:" "$AIRFLOW_HOME/dags-test.log" | sed -E 's/^.*\] //; s/^/    /'
+sed -n '/Gong active-users report:/,/Gong calls:/p' "$AIRFLOW_HOME/dags-test.log" | sed -E 's/^.*\] //; s/^/    /'
+if [ -n "$EMULATOR_PID" ]; then
+  "$VENV/bin/python" - "$EMULATOR_URL" <<'PY'
+import sys
+import requests
+stats = requests.get(f"{sys.argv[1]}/_emulator/stats", timeout=10).json()
+routes = ", ".join(
+    f"{route} {'/'.join(f'{count} x {status}' for status, count in sorted(statuses.items()))}"
+    for route, statuses in stats["by_endpoint"].items()
+)
+print(
+    f"==> the emulator counted {stats['gong_calls']} Gong API calls (GET /_emulator/stats): {routes}; "
+    f"{stats['responses_429']} answered 429"
+)
+PY
+else
+  echo "==> Gong calls: neither Gong nor the hook exposes a call counter; the report's figure is what the run"
+  echo "    needed (chunks of 100 ids, the probe, pages of 100), without retries (WARNING lines in the log)"
+fi

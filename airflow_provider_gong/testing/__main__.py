@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--seed", type=int, default=0, help="data and fault seed (default: 0)")
     data.add_argument("--avatar-share", type=_share, default=None, help="share of avatar users")
     data.add_argument("--page-size", type=int, default=100, help="users per page (default: 100)")
+    data.add_argument(
+        "--cursor-ttl",
+        type=float,
+        default=None,
+        help="seconds a paging cursor stays valid, then 400 'cursor has expired' (default: never)",
+    )
 
     auth = parser.add_argument_group("auth")
     auth.add_argument("--access-key", default=DEFAULT_ACCESS_KEY)
@@ -121,6 +127,7 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
         users=args.users,
         seed=args.seed,
         page_size=args.page_size,
+        cursor_ttl=args.cursor_ttl,
         access_key=args.access_key,
         secret=args.secret,
         token=None if args.token.lower() == "none" else args.token,

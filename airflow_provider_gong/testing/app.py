@@ -396,7 +396,7 @@ class EmulatorApp:
         offset = 0
         if cursor is not None:
             try:
-                offset = decode_cursor(cursor, fingerprint, total)
+                offset = decode_cursor(cursor, fingerprint, total, ttl=state.config.cursor_ttl)
             except CursorError as exc:
                 raise _BadRequest(str(exc)) from None
         page = selection[offset : offset + page_size]

@@ -49,12 +49,16 @@ class EmulatorConfig:
 
     Data:
 
-    :param users: Number of users of the emulated company, avatars included.
+    :param users: Number of users of the emulated company, avatars included. Whatever the seed, the first
+        two are the README's example users ``234599484848423`` and ``987`` (active, never avatars).
     :param seed: Seed of the user data and (unless ``fault_seed`` is set) of the fault draws.
     :param avatar_share: Share of users that are avatars (hidden from list endpoints unless
         ``includeAvatars`` is true).
     :param page_size: Users per page of the list endpoints (Gong: 100).
     :param max_user_ids: Most ``filter.userIds`` accepted by ``POST /v2/users/extensive`` (more -> 400).
+    :param cursor_ttl: Seconds a paging cursor stays valid (``None``: forever). A cursor at least that old
+        answers 400 ``{"requestId": ..., "errors": ["cursor has expired"]}`` on ``GET /v2/users`` and
+        ``POST /v2/users/extensive``, as Gong does for an old cursor; ``0`` expires every cursor at once.
 
     Auth:
 
@@ -99,6 +103,7 @@ class EmulatorConfig:
     avatar_share: float = DEFAULT_AVATAR_SHARE
     page_size: int = 100
     max_user_ids: int = 1000
+    cursor_ttl: float | None = None
 
     access_key: str = DEFAULT_ACCESS_KEY
     secret: str = DEFAULT_SECRET
@@ -147,6 +152,8 @@ class EmulatorConfig:
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise ConfigError(f"{name} must be a finite number >= 0")
+        if self.cursor_ttl is not None and (not math.isfinite(self.cursor_ttl) or self.cursor_ttl < 0):
+            raise ConfigError("cursor_ttl must be a finite number >= 0 or None")
         if self.day_seconds <= 0:
             raise ConfigError("day_seconds must be > 0")
         if self.fault_retry_after is not None:

@@ -7,6 +7,9 @@ a second.
 
 Users are kept in the emulator's own stable order: ascending creation time (strictly increasing), which is
 also the order every list endpoint returns them in.
+
+Whatever the seed, the first users are the README's examples (:data:`EXAMPLE_USER_IDS`): active, never
+avatars, so the README's ``GongHook`` snippet works as pasted against any emulator of two users or more.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
-__all__ = ["UserDirectory", "format_gong_time", "generate_users", "parse_gong_time"]
+__all__ = ["EXAMPLE_USER_IDS", "UserDirectory", "format_gong_time", "generate_users", "parse_gong_time"]
 
 #: First possible creation time (UTC epoch seconds): 2015-01-01T00:00:00Z.
 CREATED_START = 1_420_070_400
@@ -35,6 +38,10 @@ HISTORY_END = 1_748_736_000
 
 #: Default share of users that are avatars (synthetic users hidden unless ``includeAvatars``).
 DEFAULT_AVATAR_SHARE = 0.02
+
+#: Ids of the first users of every emulator, whatever its seed: the ids of the README's ``GongHook``
+#: example. They replace the first generated users (an emulator of N users still serves N users).
+EXAMPLE_USER_IDS = ("234599484848423", "987")
 
 SETTING_NAMES = (
     "webConferencesRecorded",
@@ -178,7 +185,8 @@ class UserDirectory:
 
     :param count: Number of users, avatars included.
     :param seed: Seed of the data; the same seed gives the same users.
-    :param avatar_share: Share (0..1) of users that are avatars, rounded to a whole number of users.
+    :param avatar_share: Share (0..1) of users that are avatars, rounded to a whole number of users (the
+        example users of :data:`EXAMPLE_USER_IDS` excepted).
     """
 
     def __init__(self, count: int, seed: int = 0, avatar_share: float = DEFAULT_AVATAR_SHARE) -> None:
@@ -201,8 +209,8 @@ class UserDirectory:
             moment += 1 + rng.randrange(2 * step - 1)
         self._created = created
 
-        ids: list[str] = []
-        seen: set[str] = set()
+        ids: list[str] = list(EXAMPLE_USER_IDS[:count])
+        seen: set[str] = set(ids)
         while len(ids) < count:
             length = rng.randint(15, 19)
             candidate = str(rng.randrange(10 ** (length - 1), 10**length))
@@ -212,8 +220,10 @@ class UserDirectory:
         self._ids = ids
         self._index_by_id = {user_id: index for index, user_id in enumerate(ids)}
 
-        avatar_count = round(count * avatar_share)
-        avatars = sorted(rng.sample(range(count), avatar_count)) if avatar_count else []
+        self._examples = len(EXAMPLE_USER_IDS[:count])
+        candidates = range(self._examples, count)  # the example users are never avatars
+        avatar_count = min(round(count * avatar_share), len(candidates))
+        avatars = sorted(rng.sample(candidates, avatar_count)) if avatar_count else []
         self._avatar_set = frozenset(avatars)
         visible = array("q", (index for index in range(count) if index not in self._avatar_set))
         self._visible = visible
@@ -401,7 +411,7 @@ class UserDirectory:
             "id": user_id,
             "emailAddress": email,
             "created": format_gong_time(self._created[index]),
-            "active": avatar or rng.random() < 0.9,
+            "active": avatar or index < self._examples or rng.random() < 0.9,
             "emailAliases": aliases,
             "trustedEmailAddress": email if rng.random() < 0.2 else None,
             "firstName": first,

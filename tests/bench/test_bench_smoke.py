@@ -6,9 +6,13 @@ Counts (calls, connections, 429s) are asserted; timings and ratios never are (th
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import io
 import math
+import re
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +23,7 @@ if str(ROOT) not in sys.path:  # ``python -m pytest`` puts the repository on the
     sys.path.insert(0, str(ROOT))
 
 from airflow_provider_gong.testing.users import UserDirectory  # noqa: E402
-from bench import calls, importcost, memory, percall  # noqa: E402
+from bench import calls, importcost, memory, percall, run  # noqa: E402
 from bench.clients import CLIENTS  # noqa: E402
 from bench.emulator import EmulatorProcess, start_emulator  # noqa: E402
 from bench.proxy import start_proxy  # noqa: E402
@@ -116,3 +120,38 @@ def test_memory_child_streams_every_user(emulator: EmulatorProcess) -> None:
 
     assert result.users == 250
     assert result.peak_kib >= result.baseline_kib > 0
+
+
+def test_progress_announces_each_benchmark_with_the_elapsed_time() -> None:
+    stream = io.StringIO()
+    progress = run.Progress(stream)
+    with progress.step("2 calls for N users: N=1,000"):
+        pass
+
+    start, done = stream.getvalue().splitlines()
+    assert re.fullmatch(r"\[ +\d+\.\d s\] start 2 calls for N users: N=1,000", start)
+    assert re.fullmatch(r"\[ +\d+\.\d s\] done  2 calls for N users: N=1,000 in \d+\.\d s", done)
+
+
+def test_a_run_prints_progress_as_it_goes(emulator: EmulatorProcess) -> None:
+    stream = io.StringIO()
+    plan = dataclasses.replace(run.QUICK, counts=(100,), page_ids=100, rounds=1)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows, _ = run.run(plan, ["calls"], Path(tmp), progress=run.Progress(stream))
+
+    lines = stream.getvalue().splitlines()
+    assert [line.split("] ", 1)[1].split(" ", 1)[0] for line in lines] == ["start", "done", "start", "done"]
+    assert len(rows) == 2
+
+
+def test_rows_without_goals_read_informative_not_missed(emulator: EmulatorProcess) -> None:
+    emulator.configure(users=USERS)  # the memory test leaves another user count behind
+    with start_proxy(emulator.port, one_way_ms=1.0) as port:
+        result = percall.run_per_call(
+            emulator.behind(port), IDS, label="proxy", rounds=1, calls=3, clients=(GONG, RAW), warmup=1
+        )
+
+    judged = run._percall_rows(result, goals=True)
+    informative = run._percall_rows(result, goals=False)
+    assert [row.goal for row in judged[:2]] == ["≥ 0.9x raw", "≤ 1.1x raw"]
+    assert [(row.goal, row.met, row.verdict) for row in informative[:2]] == [("informative", None, "-")] * 2

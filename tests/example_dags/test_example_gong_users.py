@@ -49,7 +49,15 @@ def test_example_dag_runs_and_its_xcoms_match_the_emulator(airflow: AirflowHome,
     chosen = [users[7]["id"], users[0]["id"], users[42]["id"]]
     gong.reset()
     proc = airflow.run("dags", "test", "example_gong_users", "-c", json.dumps({"user_ids": chosen}))
-    assert "Gong active-users report:" in proc.stdout + proc.stderr, explain(proc)
+    output = proc.stdout + proc.stderr
+    assert "Gong active-users report:" in output, explain(proc)
+    # Where the data came from (no credentials), what the listing hides, and the calls it took.
+    assert f"data from: Gong at {gong.url}" in output, explain(proc)
+    active_count = sum(1 for user in users if user["active"])
+    listed = f"{len(users)} users listed (avatars hidden: include_avatars=False), {active_count} active"
+    assert listed in output, explain(proc)
+    assert "Gong calls: 5 needed (1 for 3 chosen ids, 1 rate-limit probe, 3 pages of all users)" in output
+    assert gong.config.secret not in output
 
     xcoms = airflow.xcoms("example_gong_users")
     by_id = {user["id"]: user for user in users}
@@ -59,7 +67,9 @@ def test_example_dag_runs_and_its_xcoms_match_the_emulator(airflow: AirflowHome,
 
     report = xcoms[("active_users_report", -1)]
     active = [user for user in users if user["active"]]
+    assert report["source"] == gong.url
     assert report["users"] == len(users)
+    assert report["include_avatars"] is False
     assert report["active_users"] == len(active)
     assert report["chosen_users"] == chosen
     assert report["chosen_users_unknown_in_listing"] == []
@@ -74,6 +84,7 @@ def test_example_dag_runs_and_its_xcoms_match_the_emulator(airflow: AirflowHome,
     # 1 call for the chosen ids, 1 sensor probe, ceil(245/100) pages of all users.
     assert stats["by_endpoint"]["POST /v2/users/extensive"] == {"200": 1}, stats
     assert stats["gong_calls"] == 1 + 1 + 3, stats
+    assert report["gong_calls_needed"] == {"chosen_ids": 1, "rate_limit_probe": 1, "pages_of_all_users": 3}
 
 
 def test_mapped_operator_returns_one_list_per_group(airflow: AirflowHome, gong: GongEmulator) -> None:

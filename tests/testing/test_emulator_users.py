@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_gong.testing import UserDirectory, generate_users
-from airflow_provider_gong.testing.users import format_gong_time, parse_gong_time
+from airflow_provider_gong.testing.users import EXAMPLE_USER_IDS, format_gong_time, parse_gong_time
 
 USER_FIELDS = {
     "id",
@@ -55,7 +55,8 @@ def test_every_field_of_the_user_object() -> None:
     assert len(ids) == 500
     for user in users:
         assert set(user) == USER_FIELDS
-        assert re.fullmatch(r"[1-9][0-9]{14,18}", user["id"])
+        # Generated ids have Gong's usual 15-19 digits; the README's example ids come first (any length).
+        assert user["id"] in EXAMPLE_USER_IDS or re.fullmatch(r"[1-9][0-9]{14,18}", user["id"])
         assert "@" in user["emailAddress"]
         assert datetime.fromisoformat(user["created"]).tzinfo is not None
         assert isinstance(user["active"], bool)
