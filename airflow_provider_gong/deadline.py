@@ -4,7 +4,8 @@ requests' ``timeout`` bounds the connect and each socket read, not the answer: a
 trickles its status line, its headers or its body a byte at a time holds a call for as long as it likes.
 Here every attempt runs under a :func:`deadline`; one watchdog thread per process cuts the connection
 (a socket ``shutdown``) of an attempt still running when its deadline passes, so the blocked read returns
-at once and the caller raises a timeout. It costs a lock and a heap push per attempt, and one thread.
+at once and the caller raises a timeout. It costs two locks per attempt, and one thread that wakes only
+when an attempt's deadline may have passed.
 
 The sockets are found through urllib3's documented extension points: :class:`GongHTTPAdapter` mounts
 connection pools whose ``ConnectionCls`` tells the current attempt which connection it uses.
@@ -13,11 +14,10 @@ connection pools whose ``ConnectionCls`` tells the current attempt which connect
 from __future__ import annotations
 
 import contextlib
-import heapq
-import itertools
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -31,29 +31,44 @@ __all__ = ["Attempt", "GongHTTPAdapter", "deadline"]
 
 
 class Attempt:
-    """One HTTP attempt under a deadline: the connections it used, and whether the deadline cut it."""
+    """
+    The HTTP attempt a thread runs under a deadline: its connections, and whether the deadline cut it.
 
-    __slots__ = ("_connections", "_lock", "done", "expired")
+    One per thread, reused by every attempt of that thread (no allocation per call that outlives it:
+    long-lived small objects made while pages are decoded would pin the allocator's memory).
+    """
+
+    __slots__ = ("__weakref__", "_connections", "_lock", "deadline", "expired")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._connections: list[HTTPConnection] = []
-        self.done = False
+        #: ``time.monotonic()`` by which the attempt must end; ``None`` while no attempt runs.
+        self.deadline: float | None = None
         self.expired = False
+
+    def start(self, at: float) -> None:
+        """An attempt starts: it must end by ``at`` (monotonic seconds)."""
+        with self._lock:
+            self._connections.clear()
+            self.expired = False
+            self.deadline = at
 
     def watch(self, connection: HTTPConnection) -> None:
         """Note a connection this attempt uses; cut it at once if the deadline already passed."""
         with self._lock:
+            if self.deadline is None:
+                return
             self._connections.append(connection)
             expired = self.expired
         if expired:
             _cut(connection)
 
     def expire(self) -> None:
-        """The deadline passed: cut every connection of the attempt (the watchdog calls this)."""
+        """Cut every connection of the attempt if its deadline has passed (the watchdog calls this)."""
         with self._lock:
-            if self.done:
-                return
+            if self.deadline is None or self.deadline > time.monotonic():
+                return  # ended, or a later attempt of the thread runs now
             self.expired = True
             connections = list(self._connections)
         for connection in connections:
@@ -62,7 +77,7 @@ class Attempt:
     def finish(self) -> None:
         """The attempt ended (answered or failed): nothing to cut any more."""
         with self._lock:
-            self.done = True
+            self.deadline = None
             self._connections.clear()
 
 
@@ -76,38 +91,42 @@ def _cut(connection: HTTPConnection) -> None:
 
 
 class _Watchdog:
-    """One daemon thread that expires the attempts whose deadline passed, earliest first."""
+    """One daemon thread that expires the attempts whose deadline passed."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._heap: list[tuple[float, int, Attempt]] = []
-        self._order = itertools.count()
+        self._attempts: weakref.WeakSet[Attempt] = weakref.WeakSet()
+        self._wake_at: float | None = None  # when the thread looks next (None: when told)
         self._thread: threading.Thread | None = None
 
-    def arm(self, at: float, attempt: Attempt) -> None:
+    def arm(self, attempt: Attempt, at: float) -> None:
+        attempt.start(at)
         with self._cond:
-            earliest = not self._heap or at < self._heap[0][0]
-            heapq.heappush(self._heap, (at, next(self._order), attempt))
+            self._attempts.add(attempt)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="gong-deadline", daemon=True)
                 self._thread.start()
-            elif earliest:
+            if self._wake_at is None or at < self._wake_at:
+                self._wake_at = at
                 self._cond.notify()
 
     def _run(self) -> None:
         while True:
-            due: list[Attempt] = []
             with self._cond:
-                while self._heap and self._heap[0][2].done:
-                    heapq.heappop(self._heap)
-                if not self._heap:
-                    self._cond.wait()
-                    continue
                 now = time.monotonic()
-                while self._heap and self._heap[0][0] <= now:
-                    due.append(heapq.heappop(self._heap)[2])
+                due: list[Attempt] = []
+                earliest: float | None = None
+                for attempt in list(self._attempts):
+                    at = attempt.deadline
+                    if at is None:
+                        continue
+                    if at <= now:
+                        due.append(attempt)
+                    elif earliest is None or at < earliest:
+                        earliest = at
+                self._wake_at = earliest
                 if not due:
-                    self._cond.wait(self._heap[0][0] - now)
+                    self._cond.wait(None if earliest is None else earliest - now)
                     continue
             for attempt in due:
                 attempt.expire()
@@ -127,15 +146,18 @@ def deadline(seconds: float) -> Iterator[Attempt]:
 
     :param seconds: How long the attempt may take, from now.
     """
-    attempt = Attempt()
+    attempt: Attempt | None = getattr(_current, "attempt", None)
+    if attempt is None or attempt.deadline is not None:  # first attempt of the thread, or a nested one
+        attempt = Attempt()
     previous = getattr(_current, "attempt", None)
     _current.attempt = attempt
-    _watchdog.arm(time.monotonic() + seconds, attempt)
+    _watchdog.arm(attempt, time.monotonic() + seconds)
     try:
         yield attempt
     finally:
         attempt.finish()
-        _current.attempt = previous
+        if previous is not None and previous is not attempt:
+            _current.attempt = previous
 
 
 def _watch(connection: HTTPConnection) -> None:
