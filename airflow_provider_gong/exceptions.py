@@ -7,6 +7,7 @@ from an answer of Gong carries ``status_code``, ``request_id`` (what Gong suppor
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from airflow.sdk.exceptions import AirflowException
@@ -237,20 +238,26 @@ def error_from_answer(
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
     """
-    Replace every credential value in ``text`` with ``***``, longest first.
+    Replace every credential value in ``text`` with ``***``, longest first, in any letter case.
 
     :param text: Text that may quote a request's headers (e.g. a proxy's error page).
     :param secrets: The values to remove (empty ones are ignored).
     """
     for secret in sorted(secrets, key=len, reverse=True):
-        if secret and secret in text:
-            text = text.replace(secret, REDACTED)
+        if secret and secret.lower() in text.lower():
+            # Any case: a proxy may echo the request's headers lowercased.
+            text = re.sub(re.escape(secret), REDACTED, text, flags=re.IGNORECASE)
     return text
 
 
 def _looks_like_json(text: str, content_type: str | None) -> bool:
-    """Whether an undecodable body was meant to be JSON (so it was cut short, not an HTML page)."""
-    if "json" in (content_type or "").lower():
+    """
+    Whether an undecodable body was meant to be JSON (so it was cut short, not an HTML page).
+
+    An empty body counts: Gong never answers a success with nothing, and a connection closed in the middle
+    of the headers reads as a complete answer with no body.
+    """
+    if "json" in (content_type or "").lower() or not text.strip():
         return True
     return text.lstrip()[:1] in ("{", "[")
 

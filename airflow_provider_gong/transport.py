@@ -22,7 +22,14 @@ from airflow_provider_gong.exceptions import (
 )
 from airflow_provider_gong.retry import RETRY_AFTER_STATUSES, parse_retry_after
 
-__all__ = ["DEADLINE_SLACK", "connection_error", "decode_answer", "incomplete_error", "timeout_error"]
+__all__ = [
+    "DEADLINE_SLACK",
+    "connection_error",
+    "decode_answer",
+    "incomplete_error",
+    "redirect_error",
+    "timeout_error",
+]
 
 #: How much longer than ``timeout`` one attempt may take before it is cut: the time to notice the
 #: deadline and drop the connection.
@@ -61,7 +68,7 @@ def decode_answer(
         naming the ways to wait it out.
     """
     if 300 <= status < 400:
-        raise _redirect_error(status, headers.get("Location"), method, path, url, secrets)
+        raise redirect_error(status, headers.get("Location"), method, path, url, secrets)
     try:
         body: Any = json.loads(content) if content else None
     except ValueError:  # also UnicodeDecodeError
@@ -71,11 +78,17 @@ def decode_answer(
     retry_after = parse_retry_after(headers.get("Retry-After")) if status in RETRY_AFTER_STATUSES else None
     hint = None
     if retry_after is not None and max_retry_wait is not None and retry_after > max_retry_wait:
-        hint = (
+        longer = (
             f"Gong asks to wait {retry_after:.0f} s, longer than this hook's max_retry_wait of "
-            f"{max_retry_wait:g} s (the company's daily quota may be spent): wait it out "
-            "with GongRateLimitSensor, or run GongUserOperator with deferrable=True"
+            f"{max_retry_wait:g} s"
         )
+        if status == 429:
+            hint = (
+                f"{longer} (the company's daily quota may be spent): wait it out with "
+                "GongRateLimitSensor, or run GongUserOperator with deferrable=True"
+            )
+        else:
+            hint = f"{longer} (Gong is unavailable, e.g. for maintenance): run the task again after that"
     raise error_from_answer(
         status,
         method,
@@ -89,13 +102,27 @@ def decode_answer(
     )
 
 
-def _redirect_error(
+def redirect_error(
     status: int, location: str | None, method: str, path: str, url: str, secrets: tuple[str, ...]
 ) -> GongApiError:
+    """
+    The error of an answer that redirects (Gong's API never does): names the status and the target's
+    origin, never its path or query (which may carry a token).
+
+    :param status: HTTP status (3xx).
+    :param location: The ``Location`` header, if any.
+    :param method: HTTP method of the request.
+    :param path: URL path of the request.
+    :param url: The URL requested (to resolve a relative ``Location``).
+    :param secrets: Credential values to keep out of the message.
+    """
     if location:
-        target = urlsplit(urljoin(url, location))
-        origin = redact(f"{target.scheme}://{target.netloc.rpartition('@')[2]}", secrets)
-        where = f"a redirect to {origin}"
+        try:
+            target = urlsplit(urljoin(url, location))
+            origin = redact(f"{target.scheme}://{target.netloc.rpartition('@')[2]}", secrets)
+            where = f"a redirect to {origin}"
+        except ValueError:
+            where = "a redirect to an unreadable Location"
     else:
         where = "a redirect without a Location"
     return GongApiError(

@@ -41,6 +41,7 @@ from airflow_provider_gong.transport import (
     connection_error,
     decode_answer,
     incomplete_error,
+    redirect_error,
     timeout_error,
 )
 from airflow_provider_gong.user_ids import validate_user_id, validate_user_ids
@@ -164,6 +165,8 @@ class UsersResume:
     :param missing_ids: Fetch by ids: ids Gong did not return so far (reported when the fetch ends).
     :param fingerprint: A digest of the fetch's inputs, set on first use.
     :param done: Whether the fetch completed.
+    :param restarted: Listings: Gong rejected a kept cursor and the listing started again from the first
+        page; until it ends, every resume skips the users stored before (``known_ids``).
     """
 
     cursor: str | None = None
@@ -171,6 +174,7 @@ class UsersResume:
     missing_ids: list[str] = field(default_factory=list)
     fingerprint: str | None = None
     done: bool = False
+    restarted: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """Return the state as a JSON-ready dict."""
@@ -180,6 +184,7 @@ class UsersResume:
             "missing_ids": list(self.missing_ids),
             "fingerprint": self.fingerprint,
             "done": self.done,
+            "restarted": self.restarted,
         }
 
     @classmethod
@@ -196,6 +201,7 @@ class UsersResume:
             missing_ids=[str(uid) for uid in data.get("missing_ids") or []],
             fingerprint=data.get("fingerprint"),
             done=bool(data.get("done")),
+            restarted=bool(data.get("restarted")),
         )
 
 
@@ -322,11 +328,29 @@ class GongHook(BaseHook):
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             session.auth = _GongAuth(self.settings.authorization)
+            # Refused before requests looks at the Location at all (it parses it even when not following).
+            session.hooks["response"].append(self._refuse_redirect)
             session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
             self._local.session = session
             with self._sessions_lock:
                 self._sessions.append(session)
         return session
+
+    def _refuse_redirect(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        """A session response hook: a redirect is an error, and nothing follows it (see ``transport``)."""
+        if not 300 <= response.status_code < 400:
+            return response
+        request = response.request
+        url = str(request.url)
+        response.close()
+        raise redirect_error(
+            response.status_code,
+            response.headers.get("Location"),
+            str(request.method),
+            urlsplit(url).path,
+            url,
+            self.settings.secrets,
+        )
 
     def get_conn(self) -> requests.Session:
         """Return this thread's ``requests.Session`` for Gong (Airflow's usual hook accessor)."""
@@ -401,6 +425,9 @@ class GongHook(BaseHook):
                 if typed is None:
                     raise
                 raise typed from err
+            if attempt.expired:
+                # Cut mid-answer: what arrived looks complete to http.client (its headers end at EOF).
+                raise timeout_error(method, path, settings.base_url, settings.timeout)
         try:
             return decode_answer(
                 status,
@@ -660,6 +687,14 @@ class GongHook(BaseHook):
         seen_cursors: set[str] = set()
         seen_ids = IdSet()
         skip: set[str] = set()
+        if resume is not None and resume.restarted:
+            # A listing that started again from page 1 and was stopped once more: the users stored
+            # before the first stop can still come on any page of this pass.
+            if known_ids is None:
+                raise ValueError(
+                    "this resume state is a restarted listing: pass known_ids to skip stored users"
+                )
+            skip = {str(uid) for uid in known_ids()}
         duplicates = skipped = empty_run = pages_again = 0
         restarted = False
         while True:
@@ -688,6 +723,8 @@ class GongHook(BaseHook):
                     len(skip),
                 )
                 cursor, restarted = None, True
+                if resume is not None:
+                    resume.restarted = True
                 continue
             records, users = _expect(body, method, path, records=dict, users=list)
             fresh: list[dict[str, Any]] = []
@@ -729,7 +766,7 @@ class GongHook(BaseHook):
             cursor = next_cursor
         if duplicates:
             self.log.warning("dropped %d user(s) Gong listed twice (overlapping pages)", duplicates)
-        if restarted:
+        if restarted or skip:
             self.log.warning(
                 "restarted listing after an expired cursor: %d page(s) fetched again, %d stored user(s) "
                 "skipped",

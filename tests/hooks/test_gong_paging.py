@@ -15,7 +15,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from airflow_provider_gong.exceptions import GongApiError, GongBadRequestError
+from airflow_provider_gong.exceptions import GongApiError, GongBadRequestError, GongRateLimitError
 from airflow_provider_gong.hooks.gong import MAX_EMPTY_PAGES, GongHook, UsersResume
 
 
@@ -160,6 +160,49 @@ def test_a_rejected_kept_cursor_restarts_and_skips_the_stored_users(
         for line in lines
     )
     assert any("2 page(s) fetched again, 140 stored user(s) skipped" in line for line in lines)
+
+
+def test_a_restarted_listing_stopped_again_still_skips_the_stored_users(
+    httpserver: HTTPServer, server_conn: Callable[..., str]
+) -> None:
+    """Expired cursor, restart, then a long 429 on the restart's first page: the next resume skips too."""
+    page1 = [_user(n) for n in range(100)]
+    page2 = [_user(n) for n in range(100, 200)]
+    page3 = [_user(n) for n in range(200, 245)]
+    answers: dict[str | None, list[tuple[int, dict[str, Any]]]] = {
+        "old": [(400, EXPIRED)],
+        None: [(429, {"requestId": "limited", "errors": ["daily quota"]}), (200, _page(page1, "p2"))],
+        "p2": [(200, _page(page2, "p3"))],
+        "p3": [(200, _page(page3, None))],
+    }
+    cursors: list[str | None] = []
+
+    def handler(request: Request) -> Response:
+        cursor = request.args.get("cursor")
+        cursors.append(cursor)
+        status, body = answers[cursor].pop(0)
+        headers = {"Retry-After": "3600"} if status == 429 else {}
+        return Response(json.dumps(body), status=status, headers=headers, content_type="application/json")
+
+    httpserver.expect_request("/v2/users", method="GET").respond_with_handler(handler)
+    hook = GongHook(server_conn(), max_retries=0, max_retry_wait=1)
+    stored = [user["id"] for user in page1]  # the first segment, before the first wait
+    resume = UsersResume(cursor="old")
+
+    with pytest.raises(GongRateLimitError):
+        stored += [user["id"] for user in hook.iter_users(resume=resume, known_ids=lambda: list(stored))]
+    kept = UsersResume.from_json(json.loads(json.dumps(resume.to_json())))  # through the trigger payload
+    assert kept.restarted and kept.cursor is None
+    stored += [user["id"] for user in hook.iter_users(resume=kept, known_ids=lambda: list(stored))]
+
+    assert sorted(stored) == sorted(user["id"] for user in page1 + page2 + page3)
+    assert len(stored) == len(set(stored)) == 245
+    assert cursors == ["old", None, None, "p2", "p3"]
+
+
+def test_a_restarted_resume_state_without_known_ids_is_refused() -> None:
+    with pytest.raises(ValueError, match="pass known_ids"):
+        list(GongHook("never_looked_up").iter_users(resume=UsersResume(restarted=True)))
 
 
 def test_a_kept_cursor_that_still_works_is_used_as_is(paged: Callable[..., tuple[GongHook, Pages]]) -> None:

@@ -20,7 +20,12 @@ from typing import Any
 import pytest
 from reliability_helpers import RawServer, answer_and_close, read_request
 
-from airflow_provider_gong.exceptions import GongApiError, GongIncompleteAnswerError, GongTimeoutError
+from airflow_provider_gong.exceptions import (
+    GongApiError,
+    GongConnectionError,
+    GongIncompleteAnswerError,
+    GongTimeoutError,
+)
 from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.transport import DEADLINE_SLACK
 from airflow_provider_gong.triggers.rate_limit import GongRateLimitTrigger
@@ -47,6 +52,41 @@ def trickle_head(conn: socket.socket, stop: threading.Event) -> None:
             conn.sendall(bytes([byte]))
     except OSError:
         return
+
+
+def trickle_headers(conn: socket.socket, stop: threading.Event) -> None:
+    """The status line at once, then the headers one byte every 0.2 s."""
+    read_request(conn)
+    try:
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        for byte in b"Content-Type: application/json\r\nX-Padding: " + b"p" * 200 + b"\r\n\r\n":
+            if stop.wait(0.2):
+                return
+            conn.sendall(bytes([byte]))
+    except OSError:
+        return
+
+
+def close_in_headers(conn: socket.socket, stop: threading.Event) -> None:
+    """The status line and half a header, then the connection closes."""
+    read_request(conn)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: applic")
+    conn.close()
+
+
+def bad_location(conn: socket.socket, stop: threading.Event) -> None:
+    """A redirect whose Location no URL parser accepts."""
+    read_request(conn)
+    answer_and_close(conn, "302 Found", {"Location": "http://[::1"}, b"")
+
+
+def echo_lowercased(conn: socket.socket, stop: threading.Event) -> None:
+    """A proxy page that echoes the request head lowercased."""
+    [line] = _authorization(read_request(conn))
+    token = line.split()[-1].lower()
+    answer_and_close(
+        conn, "502 Bad Gateway", {"Content-Type": "text/plain"}, b"seen: " + line.lower() + b" " + token
+    )
 
 
 def trickle_body(conn: socket.socket, stop: threading.Event) -> None:
@@ -118,7 +158,9 @@ def _probe(run_trigger: Callable[[Any], list[dict[str, Any]]], conn_id: str, **k
 
 
 @pytest.mark.timeout(30)
-@pytest.mark.parametrize("server", [trickle_head, trickle_body], indirect=True, ids=["head", "body"])
+@pytest.mark.parametrize(
+    "server", [trickle_head, trickle_headers, trickle_body], indirect=True, ids=["status", "headers", "body"]
+)
 def test_sync_attempt_ends_within_timeout_whatever_the_server_trickles(
     server: RawServer, make_conn: Callable[..., str]
 ) -> None:
@@ -133,7 +175,9 @@ def test_sync_attempt_ends_within_timeout_whatever_the_server_trickles(
 
 
 @pytest.mark.timeout(30)
-@pytest.mark.parametrize("server", [trickle_head, trickle_body], indirect=True, ids=["head", "body"])
+@pytest.mark.parametrize(
+    "server", [trickle_head, trickle_headers, trickle_body], indirect=True, ids=["status", "headers", "body"]
+)
 def test_async_probe_ends_within_timeout_whatever_the_server_trickles(
     server: RawServer, make_conn: Callable[..., str], run_trigger: Callable[[Any], list[dict[str, Any]]]
 ) -> None:
@@ -244,3 +288,43 @@ def test_async_error_event_never_carries_a_credential(
     assert "Authorization" in text
     for secret in (SECRET, TOKEN, *secrets):
         assert secret not in text
+
+
+@pytest.mark.parametrize("server", [close_in_headers], indirect=True)
+def test_a_connection_closed_in_the_headers_is_retried_never_a_final_200(
+    server: RawServer, make_conn: Callable[..., str]
+) -> None:
+    hook = GongHook(_conn(make_conn, server.url, "basic"), max_retries=2, sleep=lambda _: None)
+
+    with pytest.raises((GongIncompleteAnswerError, GongConnectionError)):
+        hook.get_user(USER_ID)
+
+    assert server.accepted == 3  # every attempt was retried
+
+
+@pytest.mark.parametrize("server", [bad_location], indirect=True)
+def test_an_unreadable_location_is_still_a_redirect_error(
+    server: RawServer, make_conn: Callable[..., str]
+) -> None:
+    hook = GongHook(_conn(make_conn, server.url, "basic"), max_retries=2, sleep=lambda _: None)
+
+    with pytest.raises(GongApiError, match="302 on GET") as caught:
+        hook.get_user(USER_ID)
+
+    assert "unreadable Location" in str(caught.value)
+    assert server.accepted == 1
+
+
+@pytest.mark.parametrize("server", [echo_lowercased], indirect=True)
+def test_a_credential_echoed_in_another_case_is_redacted(
+    server: RawServer, make_conn: Callable[..., str], run_trigger: Callable[[Any], list[dict[str, Any]]]
+) -> None:
+    conn_id = make_conn(host=server.url, extra={"access_token": "MiXeD-Case-Token-9Q", "calls_per_second": 0})
+
+    with pytest.raises(GongApiError) as caught:
+        GongHook(conn_id, max_retries=0).get_user(USER_ID)
+    event = _probe(run_trigger, conn_id, max_retries=0)
+
+    for text in (str(caught.value), repr(event)):
+        assert "authorization:" in text  # the echo is there ...
+        assert "mixed-case-token-9q" not in text.lower()  # ... without the token, in any case

@@ -50,6 +50,8 @@ def test_a_503_asking_longer_than_max_retry_wait_is_raised_at_once(
 
     assert caught.value.retry_after == 3600
     assert "longer than this hook's max_retry_wait of 60 s" in str(caught.value)
+    assert "Gong is unavailable" in str(caught.value)
+    assert "deferrable" not in str(caught.value)  # a deferral waits out rate limits only
     assert sleeps == []
     assert gong_emulator.stats()["gong_calls"] == 1
 
