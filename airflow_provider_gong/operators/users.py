@@ -3,7 +3,7 @@ from __future__ import annotations
 import numbers
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -67,9 +67,11 @@ class GongUserOperator(BaseOperator):
 
     :param user_ids: One id (str or integer), a list or tuple of ids, a comma- or space-separated string,
         or a string holding a JSON list (e.g. a rendered template). ``None`` fetches all users, but only
-        when given literally (or left out): a template or XComArg that renders to ``None``, ``""`` or
-        ``"None"`` fails, naming it (an upstream task that returned nothing must not fetch every user); one
-        that renders to an empty list returns ``[]`` without a call. Templated.
+        when given literally (or left out) on an unmapped task: a template or XComArg that renders to
+        ``None``, ``""``, ``"None"`` or ``"null"`` fails, naming it (an upstream task that returned nothing
+        must not fetch every user), and so does a mapped ``user_ids`` (``.expand(user_ids=...)``,
+        ``.expand_kwargs(...)``) whose value for a map index is one of those, naming the map index. One that
+        renders to an empty list returns ``[]`` without a call. Templated.
     :param gong_conn_id: The Gong connection id.
     :param fields: Keep only these top-level keys of each user (e.g. ``["id", "emailAddress"]``), given as
         a list or in any string form ``user_ids`` takes (JSON list, Python list, comma- or space-separated
@@ -79,7 +81,9 @@ class GongUserOperator(BaseOperator):
         ``s3://bucket/gong/{{ ds }}/users.jsonl``, or an absolute local path (a relative one is refused).
         The file appears only when every user was fetched; part files an earlier, cleared or killed try
         left next to it are removed when a new fetch starts. A mapped task whose map indexes share
-        ``output_path`` must put ``{{ ti.map_index }}`` in it (else it fails before fetching). Templated.
+        ``output_path`` (given to ``partial()``, in ``default_args``, the same literal path mapped twice, or
+        mapped paths crossed with another mapped argument) must put ``{{ ti.map_index }}`` in it, else it
+        fails before fetching. Templated.
     :param max_xcom_bytes: The largest result returned through XCom, in bytes as the metadata database
         stores it (see :func:`~airflow_provider_gong.operators.users.xcom_size`). Default 1 MiB.
     :param missing: ``"raise"`` (default) fails when Gong does not know some of the ids, naming them;
@@ -157,8 +161,12 @@ class GongUserOperator(BaseOperator):
         )
         self._active_sink: Sink | None = None
         # Fail at DAG parse time, not at 3 a.m.: plain values need no rendering to be checked.
-        if _is_literal(user_ids):
-            parse_user_ids(user_ids)
+        # A mapped task's user_ids is checked once mapped (in _request), where its map index is known.
+        if _is_literal(user_ids) and self._mapped_operator() is None:
+            try:
+                parse_user_ids(user_ids)
+            except ValueError as err:
+                raise ValueError(f"{task_id}: {err}") from None
         if _is_literal(fields):
             _check_fields(fields, task_id)
         if _is_literal(output_path):
@@ -174,8 +182,9 @@ class GongUserOperator(BaseOperator):
 
     def execute(self, context: Context) -> list[dict[str, Any]] | dict[str, Any]:
         """Fetch the users; return them (or, with ``output_path``, where they were written)."""
-        request = self._request()
-        self._check_mapped_output(context, request.output)
+        map_index = _map_index(context)
+        request = self._request(map_index)
+        self._check_mapped_output(map_index, request.output)
         if request.output is not None:
             remove_stale_parts(request.output, self.log)
         if request.ids == []:
@@ -192,8 +201,9 @@ class GongUserOperator(BaseOperator):
         :param event: The trigger's event; its ``payload`` is where the fetch stands.
         """
         progress = event.get("payload") or {}
+        map_index = _map_index(context)
         if event.get("status") != "ok":
-            self._sink(context, progress, self._request()).discard()
+            self._sink(context, progress, self._request(map_index)).discard()
             if event.get("status") == "error":
                 raise error_from_event(event)
             raise self._deadline_passed(event, int(progress.get("count") or 0))
@@ -202,7 +212,7 @@ class GongUserOperator(BaseOperator):
             event.get("waited"),
             int(progress.get("count") or 0),
         )
-        return self._fetch(context, self._request(), progress=progress)
+        return self._fetch(context, self._request(map_index), progress=progress)
 
     def on_kill(self) -> None:
         """Remove what the running fetch stored so far (its part files, or its XCom parts)."""
@@ -211,41 +221,63 @@ class GongUserOperator(BaseOperator):
             self.log.info("Task killed: removing the %d users fetched so far", sink.count)
             sink.discard()
 
-    def _request(self) -> _Request:
-        """Check the rendered arguments with the rules literal ones are checked with at parse time."""
+    def _request(self, map_index: int) -> _Request:
+        """
+        Check the rendered arguments with the rules literal ones are checked with at parse time.
+
+        :param map_index: The task instance's map index (``-1`` when not mapped).
+        """
         task_id = self.task_id
         for name in ("user_ids", "fields"):
             value = getattr(self, name)
             if name in self._sources and _is_nothing(value):
-                raise _rendered_to_nothing(task_id, name, self._sources[name], value)
+                raise _rendered_to_nothing(task_id, name, self._sources[name], value, map_index)
+        if (
+            map_index >= 0
+            and _is_nothing(self.user_ids)
+            and _maps_user_ids(self._mapped_operator(), map_index)
+        ):
+            raise _mapped_to_nothing(task_id, map_index, self.user_ids)
         fields = _check_fields(self.fields, task_id)
         created_from, created_to = _check_dates(self.created_from, self.created_to, task_id)
+        try:
+            ids = parse_user_ids(self.user_ids)
+        except ValueError as err:
+            raise ValueError(f"{task_id}: {_index_prefix(map_index)}{err}") from None
         return _Request(
-            ids=parse_user_ids(self.user_ids),
+            ids=ids,
             fields=fields,
             created_from=created_from,
             created_to=created_to,
             output=_check_output_path(self.output_path, task_id),
         )
 
-    def _check_mapped_output(self, context: Context, output: ObjectStoragePath | None) -> None:
-        """A mapped task must not write every map index's users to the same file."""
-        map_index = getattr(context.get("ti"), "map_index", None)
-        if output is None or not isinstance(map_index, int) or map_index < 0 or self._output_resolved:
+    def _mapped_operator(self) -> object | None:
+        """The mapped operator this task was unmapped from (``None`` when it is not one, or has no DAG)."""
+        if not self.has_dag():  # type: ignore[no-untyped-call]
+            return None
+        mapped = self.dag.task_dict.get(self.task_id)
+        if isinstance(getattr(mapped, "partial_kwargs", None), dict) and hasattr(mapped, "expand_input"):
+            return mapped
+        return None
+
+    def _check_mapped_output(self, map_index: int, output: ObjectStoragePath | None) -> None:
+        """A mapped task must not write one map index's users to the file of another."""
+        if output is None or map_index < 0 or self._output_resolved:
             return
-        has_dag = self.has_dag()  # type: ignore[no-untyped-call]
-        mapped = self.dag.task_dict.get(self.task_id) if has_dag else None
-        partial_kwargs = getattr(mapped, "partial_kwargs", None)
-        if isinstance(partial_kwargs, dict) and "output_path" not in partial_kwargs:
-            return  # output_path is itself mapped: each map index has its own
         if self._output_template is not None and "map_index" in self._output_template:
             return
+        own = self._output_template if self._output_template is not None else output
+        shared = _shared_output(self._mapped_operator(), map_index, own)
+        if shared is None:
+            return
         shown = self._output_template if self._output_template is not None else str(output)
+        whose = shared.format(shown=repr(shown))
         raise ValueError(
-            f"{self.task_id}: map index {map_index} would overwrite the file of every other map index: "
-            f"output_path {shown!r} is the same for all of them. Put the map index in the path, e.g. "
+            f"{self.task_id}: map index {map_index} would overwrite the file of {whose}. "
+            "Put the map index in the path, e.g. "
             "output_path='s3://bucket/gong/{{ ds }}/users-{{ ti.map_index }}.jsonl', or map over "
-            "output_path too"
+            "output_path too, with a path of its own for every map index"
         )
 
     def _fetch(
@@ -400,26 +432,138 @@ def _describe(value: object) -> str:
     return text if len(text) <= 100 else text[:97] + "..."
 
 
+#: The texts a missing value renders to: ``str(None)``, JSON's ``null`` (``| tojson``), nothing at all.
+_NOTHING_TEXTS = {
+    "None": "the text of a missing value",
+    "null": "JSON's missing value",
+    "": "the string is empty",
+}
+
+
 def _is_nothing(value: object) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() in ("", "None"))
+    return value is None or (isinstance(value, str) and value.strip() in _NOTHING_TEXTS)
 
 
-def _rendered_to_nothing(task_id: str, name: str, source: str, value: object) -> ValueError:
-    if isinstance(value, str) and value.strip() == "None":
-        why = "the text of a missing value"
-        if name == "user_ids":
-            why = f"Invalid Gong user id {value!r}: {why}"
-    elif isinstance(value, str):
-        why = "the string is empty"
-    else:
-        why = "no value"
+def _why_nothing(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        return "no value"
+    why = _NOTHING_TEXTS[value.strip()]
+    return f"Invalid Gong user id {value!r}: {why}" if name == "user_ids" and value.strip() else why
+
+
+def _map_index(context: Context) -> int:
+    """The task instance's map index; ``-1`` when it is not mapped (or the context has no task instance)."""
+    map_index = getattr(context.get("ti"), "map_index", None)
+    return map_index if isinstance(map_index, int) and not isinstance(map_index, bool) else -1
+
+
+def _index_prefix(map_index: int) -> str:
+    return f"map index {map_index}: " if map_index >= 0 else ""
+
+
+def _rendered_to_nothing(
+    task_id: str, name: str, source: str, value: object, map_index: int = -1
+) -> ValueError:
     meaning = "every user" if name == "user_ids" else "every key"
     instead = "[] fetches no user" if name == "user_ids" else "or list the keys"
     return ValueError(
-        f"{task_id}: {name} {source} rendered to {value!r} ({why}): did an upstream task "
-        f"return nothing? A rendered value must not silently mean {meaning}: give {name}=None literally "
-        f"for that; {instead}"
+        f"{task_id}: {_index_prefix(map_index)}{name} {source} rendered to {value!r} "
+        f"({_why_nothing(name, value)}): did an upstream task return nothing? A rendered value must not "
+        f"silently mean {meaning}: give {name}=None literally for that; {instead}"
     )
+
+
+def _mapped_to_nothing(task_id: str, map_index: int, value: object) -> ValueError:
+    return ValueError(
+        f"{task_id}: map index {map_index}: the mapped user_ids {value!r} is no list of ids "
+        f"({_why_nothing('user_ids', value)}): did an upstream task return nothing for this map index? A "
+        "mapped value must not silently mean every user: to fetch every user, use a separate, unmapped task "
+        "with user_ids=None; [] fetches no user"
+    )
+
+
+def _expand_value(mapped: object) -> object:
+    """What ``expand()`` (a dict of mapped names) or ``expand_kwargs()`` (a list of dicts, an XComArg) got."""
+    return getattr(getattr(mapped, "expand_input", None), "value", None)
+
+
+def _maps_user_ids(mapped: object | None, map_index: int) -> bool:
+    """
+    Whether a mapped task's ``user_ids`` comes from its expand input for this map index.
+
+    ``.expand(user_ids=...)`` maps it; ``.expand_kwargs([...])`` does for a map index whose dict names it.
+    With ``.expand_kwargs(xcom_arg)`` the dicts are unknown until run time: ``user_ids`` is taken as mapped
+    unless ``partial()`` gave it.
+
+    :param mapped: The mapped operator (``None``: the task is not one).
+    :param map_index: The task instance's map index.
+    """
+    if mapped is None or "user_ids" in getattr(mapped, "partial_kwargs", {}):
+        return False
+    value = _expand_value(mapped)
+    if isinstance(value, Mapping):
+        return "user_ids" in value
+    if isinstance(value, (list, tuple)):
+        entry = value[map_index] if map_index < len(value) else None
+        return "user_ids" in entry if isinstance(entry, Mapping) else True
+    return True
+
+
+def _path_key(value: object) -> str | None:
+    """The file a literal output path names (a template, or anything else: ``None``), to compare paths."""
+    if isinstance(value, ObjectStoragePath):
+        return value.path if value.protocol in ("", "file") else str(value)
+    if not isinstance(value, str) or not _is_literal(value):
+        return None
+    text = value.strip()
+    scheme = _SCHEME_RE.match(text)
+    if scheme and scheme.group(1).lower() == "file":
+        return text[scheme.end() :]
+    return text
+
+
+def _shared_output(mapped: object | None, map_index: int, own: object) -> str | None:
+    """
+    Why this map index's output path is another map index's too (``{shown}`` stands for the path), or
+    ``None`` when it is its own, or when that cannot be told before run time (mapped from an XComArg).
+
+    :param mapped: The mapped operator (``None``: not found, so the path is taken as shared).
+    :param map_index: The task instance's map index.
+    :param own: This map index's output path before rendering.
+    """
+    same_for_all = "every other map index: output_path {shown} is the same for all of them"
+    twice = "another map index: output_path {shown} is given to more than one map index"
+    if mapped is None:
+        return same_for_all
+    value = _expand_value(mapped)
+    key = _path_key(own)
+    if isinstance(value, Mapping):
+        if "output_path" not in value:
+            return same_for_all
+        paths = value["output_path"]
+        if not isinstance(paths, (list, tuple)):
+            return None  # mapped from an XComArg
+        crossed = sorted(
+            name
+            for name, values in value.items()
+            if name != "output_path" and isinstance(values, (list, tuple, dict)) and len(values) > 1
+        )
+        if crossed:
+            return (
+                "another map index: output_path {shown} is crossed with the other mapped argument(s) "
+                f"{crossed}, so each path is used by several map indexes"
+            )
+        if key is not None and [_path_key(path) for path in paths].count(key) > 1:
+            return twice
+        return None
+    if not isinstance(value, (list, tuple)) or not all(isinstance(entry, Mapping) for entry in value):
+        return None  # expand_kwargs() from an XComArg
+    named = [_path_key(entry["output_path"]) for entry in value if "output_path" in entry]
+    if map_index < len(value) and "output_path" not in value[map_index]:
+        if len(value) - len(named) > 1:
+            return same_for_all
+        return twice if key is not None and key in named else None
+    return twice if key is not None and named.count(key) > 1 else None
 
 
 def _check_fields(fields: object, task_id: str) -> list[str] | None:

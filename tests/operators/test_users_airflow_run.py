@@ -72,3 +72,41 @@ def test_a_mapped_task_never_overwrites_another_map_index(airflow: AirflowHome, 
 def test_a_mapped_task_group_may_give_each_map_index_its_own_path(airflow: AirflowHome, out: Path) -> None:
     airflow.run("dags", "test", "gong_mapped_group_output")
     assert {"group-a.jsonl", "group-b.jsonl"} <= {path.name for path in out.iterdir()}
+
+
+def _states(airflow: AirflowHome, dag_id: str) -> dict[tuple[str, int], str]:
+    with sqlite3.connect(airflow.home / "airflow.db") as db:
+        rows = db.execute("SELECT task_id, map_index, state FROM task_instance WHERE dag_id = ?", (dag_id,))
+        return {(task_id, map_index): state for task_id, map_index, state in rows}
+
+
+def test_a_mapped_user_ids_of_none_fails_instead_of_fetching_every_user(
+    airflow: AirflowHome, gong: GongEmulator
+) -> None:
+    proc = airflow.run("dags", "test", "gong_mapped_user_ids_none", check=False)
+    states = _states(airflow, "gong_mapped_user_ids_none")
+    assert states == {
+        ("give_mapped", -1): "success",
+        ("m_xcom", 0): "failed",
+        ("m_xcom", 1): "success",
+        ("m_literal", 0): "failed",
+        ("m_literal", 1): "success",
+    }, explain(proc)
+    output = proc.stdout + proc.stderr
+    assert "m_xcom: map index 0: the mapped user_ids None" in output, explain(proc)
+    assert "m_literal: map index 0: the mapped user_ids None" in output, explain(proc)
+    assert airflow.xcoms("gong_mapped_user_ids_none").get(("m_xcom", 1)) == []
+
+
+def test_mapped_indexes_sharing_a_default_or_repeated_output_path_fail(
+    airflow: AirflowHome, out: Path
+) -> None:
+    proc = airflow.run("dags", "test", "gong_mapped_shared_output", check=False)
+    assert _states(airflow, "gong_mapped_shared_output") == {
+        ("m_default", 0): "failed",
+        ("m_default", 1): "failed",
+        ("m_twice", 0): "failed",
+        ("m_twice", 1): "failed",
+    }, explain(proc)
+    assert "m_default: map index 0 would overwrite" in proc.stdout + proc.stderr, explain(proc)
+    assert not any(path.name.startswith(("dflt", ".dflt", "twice", ".twice")) for path in out.iterdir())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,7 +17,7 @@ from typing import Any
 
 import pendulum
 import pytest
-from airflow.sdk import DAG, task
+from airflow.sdk import DAG, ObjectStoragePath, task, task_group
 from airflow.sdk.exceptions import TaskDeferred
 from airflow.sdk.execution_time.xcom import XCom
 
@@ -124,8 +125,8 @@ def test_a_rendered_fields_value_that_is_not_a_list_of_names_fails(rendered: str
 
 @pytest.mark.parametrize(
     ("rendered", "native"),
-    [(None, True), ("", False), ("None", False), ("  ", False)],
-    ids=["None", "empty", "None-text", "blank"],
+    [(None, True), ("", False), ("None", False), ("  ", False), ("null", False)],
+    ids=["None", "empty", "None-text", "blank", "null-text"],
 )
 def test_user_ids_rendering_to_nothing_fails_naming_the_task_and_the_value(
     rendered: Any, native: bool, gong: GongEmulator
@@ -140,6 +141,16 @@ def test_user_ids_rendering_to_nothing_fails_naming_the_task_and_the_value(
     assert repr(rendered) in message
     assert "{{ params.user_ids }}" in message
     assert "user_ids=None" in message  # how to ask for all users on purpose
+    assert gong.stats()[CALLS] == 0
+
+
+def test_user_ids_rendering_to_json_null_fails_like_none(gong: GongEmulator) -> None:
+    op = make(user_ids="{{ params.none | tojson }}")
+    with pytest.raises(ValueError) as caught:
+        run(op, {"params": {"none": None}})
+    message = str(caught.value)
+    assert message.startswith("users: user_ids '{{ params.none | tojson }}' rendered to 'null'"), message
+    assert "user_ids=None" in message
     assert gong.stats()[CALLS] == 0
 
 
@@ -221,6 +232,200 @@ def test_a_mapped_output_path_of_its_own_is_fine(gong: GongEmulator, tmp_path: P
             output_path=[f"file://{tmp_path}/a.jsonl", f"file://{tmp_path}/b.jsonl"]
         )
     assert _mapped_run(mapped, dag, 1) == {"path": f"file://{tmp_path}/b.jsonl", "count": 1}
+
+
+# ------------------------------------------------------------------------------ 4b. mapped user_ids of None
+
+NOTHING = [None, "", "None", "null"]
+
+
+@pytest.mark.parametrize("nothing", NOTHING, ids=repr)
+@pytest.mark.parametrize("source", ["literal", "xcom", "expand_kwargs"])
+def test_a_mapped_user_ids_of_nothing_fails_naming_the_task_and_the_map_index(
+    source: str, nothing: Any, gong: GongEmulator
+) -> None:
+    ids = [visible(gong)[0]["id"]]
+    with DAG("d", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+        partial = GongUserOperator.partial(task_id="users", fields=["id"], hook_params=NO_PACE)
+        if source == "literal":
+            mapped = partial.expand(user_ids=[nothing, ids])
+        elif source == "expand_kwargs":
+            mapped = partial.expand_kwargs([{"user_ids": nothing}, {"user_ids": ids}])
+        else:
+
+            @task
+            def give_mapped() -> list[Any]:
+                return [nothing, ids]
+
+            mapped = partial.expand(user_ids=give_mapped())
+    pulled = [nothing, ids]
+    context: dict[str, Any] = {"ti": FakeTI(map_index=0, pulled=pulled), "dag": dag, "params": {}}
+    context["dag_run"] = SimpleNamespace(conf={})
+    mapped.render_template_fields(context)
+    with pytest.raises(ValueError) as caught:
+        context["task"].execute(context)
+    message = str(caught.value)
+    assert message.startswith("users: map index 0:"), message
+    assert f"user_ids {nothing!r}" in message
+    assert "unmapped task with user_ids=None" in message  # how to fetch every user on purpose
+    assert gong.stats()[CALLS] == 0
+    context = {"ti": FakeTI(map_index=1, pulled=pulled), "dag": dag, "params": {}}
+    context["dag_run"] = SimpleNamespace(conf={})
+    mapped.render_template_fields(context)
+    assert context["task"].execute(context) == [{"id": ids[0]}]
+
+
+def test_a_mapped_bad_user_id_names_the_task_and_the_map_index(gong: GongEmulator) -> None:
+    with DAG("d", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+        mapped = GongUserOperator.partial(task_id="users", hook_params=NO_PACE).expand(user_ids=[["12a"]])
+    with pytest.raises(ValueError) as caught:
+        _mapped_run(mapped, dag, 0)
+    assert str(caught.value).startswith("users: map index 0: 1 invalid Gong user id(s): [0]"), caught.value
+    assert gong.stats()[CALLS] == 0
+
+
+def test_a_bad_literal_user_id_in_a_dag_fails_at_parse_time_naming_the_task() -> None:
+    with (
+        DAG("d", schedule=None, start_date=pendulum.datetime(2024, 1, 1)),
+        pytest.raises(
+            ValueError, match=r"^users: 1 invalid Gong user id\(s\): \[0\] Invalid Gong user id '12a'"
+        ),
+    ):
+        GongUserOperator(task_id="users", user_ids=["12a"])
+
+
+@pytest.mark.gong_emulator(users=30)
+def test_a_mapped_task_that_does_not_map_user_ids_may_still_fetch_every_user(gong: GongEmulator) -> None:
+    with DAG("d", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+        mapped = GongUserOperator.partial(task_id="users", fields=["id"], hook_params=NO_PACE).expand(
+            include_avatars=[False]
+        )
+    assert _mapped_run(mapped, dag, 0) == [{"id": user["id"]} for user in visible(gong)]
+
+
+def test_a_mapped_task_group_argument_of_none_names_the_map_index(gong: GongEmulator) -> None:
+    with DAG("d", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+
+        @task_group
+        def per_ids(ids: Any) -> None:
+            GongUserOperator(task_id="users", user_ids=ids, hook_params=NO_PACE)
+
+        per_ids.expand(ids=[None])
+    op = dag.task_dict["per_ids.users"]
+    context: dict[str, Any] = {"ti": FakeTI(map_index=0), "dag": dag, "params": {}}
+    context["expanded_ti_count"] = 1
+    op.render_template_fields(context)  # type: ignore[arg-type]
+    with pytest.raises(ValueError) as caught:
+        op.execute(context)  # type: ignore[arg-type]
+    message = str(caught.value)
+    assert message.startswith("per_ids.users: map index 0: user_ids"), message
+    assert "rendered to None" in message
+    assert gong.stats()[CALLS] == 0
+
+
+# ------------------------------------------------------------------------- 4c. mapped output, shared anyway
+
+
+def _assert_overwrite_refused(mapped: Any, dag: DAG, map_indexes: Sequence[int], gong: GongEmulator) -> None:
+    for map_index in map_indexes:
+        with pytest.raises(ValueError, match=r"\{\{ ti\.map_index \}\}") as caught:
+            _mapped_run(mapped, dag, map_index)
+        message = str(caught.value)
+        assert message.startswith(f"users: map index {map_index} would overwrite"), message
+        assert "output_path" in message
+    assert gong.stats()[CALLS] == 0
+
+
+def test_an_output_path_from_default_args_shared_by_the_map_indexes_fails(
+    gong: GongEmulator, tmp_path: Path
+) -> None:
+    ids = [user["id"] for user in visible(gong)[:2]]
+    default_args = {"output_path": f"{tmp_path}/dflt.jsonl"}
+    with DAG("d", schedule=None, start_date=pendulum.datetime(2024, 1, 1), default_args=default_args) as dag:
+        mapped = GongUserOperator.partial(task_id="users", hook_params=NO_PACE).expand(
+            user_ids=[[ids[0]], [ids[1]]]
+        )
+    _assert_overwrite_refused(mapped, dag, (0, 1), gong)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("how", ["expand", "expand_kwargs", "object-storage-path"])
+def test_a_literal_mapped_output_path_list_with_duplicates_fails(
+    how: str, gong: GongEmulator, tmp_path: Path
+) -> None:
+    ids = [user["id"] for user in visible(gong)[:3]]
+    path, other = f"file://{tmp_path}/users.jsonl", f"file://{tmp_path}/other.jsonl"
+    with DAG("d", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+        if how == "expand_kwargs":
+            mapped = GongUserOperator.partial(task_id="users", hook_params=NO_PACE).expand_kwargs(
+                [{"user_ids": [i], "output_path": p} for i, p in zip(ids, (path, other, path), strict=True)]
+            )
+        else:
+            paths: list[Any] = [path, other, path]
+            if how == "object-storage-path":
+                paths = [ObjectStoragePath(p) for p in paths]
+            mapped = GongUserOperator.partial(task_id="users", user_ids=ids[:1], hook_params=NO_PACE).expand(
+                output_path=paths
+            )
+    _assert_overwrite_refused(mapped, dag, (0, 2), gong)
+    assert _mapped_run(mapped, dag, 1) == {"path": other, "count": 1}  # its file is its own
+
+
+def test_a_mapped_output_path_list_crossed_with_another_mapped_list_fails(
+    gong: GongEmulator, tmp_path: Path
+) -> None:
+    ids = [user["id"] for user in visible(gong)[:2]]
+    with DAG("d", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+        mapped = GongUserOperator.partial(task_id="users", hook_params=NO_PACE).expand(
+            user_ids=[[ids[0]], [ids[1]]],
+            output_path=[f"file://{tmp_path}/a.jsonl", f"file://{tmp_path}/b.jsonl"],
+        )  # 4 map indexes, 2 files
+    _assert_overwrite_refused(mapped, dag, (0, 1, 2, 3), gong)
+
+
+def test_expand_kwargs_naming_output_path_only_in_some_dicts_is_shared(
+    gong: GongEmulator, tmp_path: Path
+) -> None:
+    ids = [user["id"] for user in visible(gong)[:3]]
+    with DAG("d", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+        mapped = GongUserOperator.partial(
+            task_id="users", output_path=f"file://{tmp_path}/shared.jsonl", hook_params=NO_PACE
+        ).expand_kwargs(
+            [{"user_ids": [ids[0]], "output_path": f"file://{tmp_path}/own.jsonl"}]
+            + [{"user_ids": [i]} for i in ids[1:]]
+        )
+    _assert_overwrite_refused(mapped, dag, (1, 2), gong)
+
+
+def test_expand_kwargs_giving_each_map_index_its_own_path_is_fine(gong: GongEmulator, tmp_path: Path) -> None:
+    ids = [user["id"] for user in visible(gong)[:2]]
+    with DAG("d", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+        mapped = GongUserOperator.partial(task_id="users", fields=["id"], hook_params=NO_PACE).expand_kwargs(
+            [{"user_ids": [i], "output_path": f"file://{tmp_path}/u{n}.jsonl"} for n, i in enumerate(ids)]
+        )
+    for map_index in (0, 1):
+        assert _mapped_run(mapped, dag, map_index)["count"] == 1
+    assert names(tmp_path) == ["u0.jsonl", "u1.jsonl"]
+
+
+def test_expand_kwargs_from_an_xcomarg_cannot_be_told_apart_and_is_allowed(
+    gong: GongEmulator, tmp_path: Path
+) -> None:
+    ids = [user["id"] for user in visible(gong)[:1]]
+    kwargs = [{"user_ids": ids, "output_path": f"file://{tmp_path}/x.jsonl"}]
+    with DAG("d", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+
+        @task
+        def give_kwargs() -> list[dict[str, Any]]:
+            return kwargs
+
+        mapped = GongUserOperator.partial(task_id="users", fields=["id"], hook_params=NO_PACE).expand_kwargs(
+            give_kwargs()
+        )
+    context: dict[str, Any] = {"ti": FakeTI(map_index=0, pulled=kwargs), "dag": dag, "params": {}}
+    context["dag_run"] = SimpleNamespace(conf={})
+    mapped.render_template_fields(context)
+    assert context["task"].execute(context) == {"path": f"file://{tmp_path}/x.jsonl", "count": 1}
 
 
 # ---------------------------------------------------------------------------------------- 7, 8. deferrals
@@ -314,6 +519,10 @@ def test_a_failure_after_the_part_is_written_leaves_nothing_behind(
         ({"output_path": "file://data/users.jsonl"}, "relative"),
         ({"deferrable": "no"}, "deferrable"),
         ({"gong_conn_id": ""}, "gong_conn_id"),
+        ({"user_ids": ["12a"]}, "1 invalid Gong user id(s): [0] Invalid Gong user id '12a'"),
+        ({"user_ids": "12a, 7"}, "[0] Invalid Gong user id '12a'"),
+        ({"user_ids": True}, "Invalid Gong user ids True"),
+        ({"user_ids": ""}, "the string is empty"),
     ],
     ids=repr,
 )

@@ -1,11 +1,13 @@
-"""Test DAGs: the XCom size GongUserOperator measures, and mapped tasks writing files, in a real run."""
+"""Test DAGs: the XCom size GongUserOperator measures, mapped tasks writing files, mapped ``user_ids`` of
+None, in a real run."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, task_group
+from airflow.sdk import DAG, task, task_group
 
 from airflow_provider_gong.operators.users import GongUserOperator
 
@@ -33,3 +35,30 @@ with DAG(dag_id="gong_mapped_group_output", schedule=None, start_date=START, cat
         GongUserOperator(task_id="users", user_ids=[], output_path=path)
 
     per_path.expand(path=[f"file://{OUT}/group-a.jsonl", f"file://{OUT}/group-b.jsonl"])
+
+
+with DAG(dag_id="gong_mapped_user_ids_none", schedule=None, start_date=START, catchup=False):
+
+    @task
+    def give_mapped() -> list[Any]:
+        return [None, []]
+
+    GongUserOperator.partial(task_id="m_xcom", fields=["id"], hook_params={"calls_per_second": 0}).expand(
+        user_ids=give_mapped()
+    )
+    GongUserOperator.partial(task_id="m_literal", fields=["id"], hook_params={"calls_per_second": 0}).expand(
+        user_ids=[None, []]
+    )
+
+
+with DAG(
+    dag_id="gong_mapped_shared_output",
+    schedule=None,
+    start_date=START,
+    catchup=False,
+    default_args={"output_path": f"{OUT}/dflt.jsonl"},
+):
+    GongUserOperator.partial(task_id="m_default").expand(user_ids=[[], []])
+    GongUserOperator.partial(task_id="m_twice", user_ids=[]).expand(
+        output_path=[f"file://{OUT}/twice.jsonl", f"{OUT}/twice.jsonl"]
+    )
