@@ -58,6 +58,7 @@ __all__ = [
     "UsersResume",
     "check_hook_params",
     "checked_setting",
+    "date_window",
     "iso_datetime",
     "settings_from_connection",
 ]
@@ -108,8 +109,8 @@ SETTING_RANGES: Mapping[str, _Range] = {
     "calls_per_second": _Range(0, 1000),
     "max_retry_wait": _Range(0, 86400),
 }
-#: The keyword arguments of :class:`GongHook` an operator's ``hook_params`` may hold.
-HOOK_PARAMS = ("timeout", "max_retries", "calls_per_second", "max_retry_wait")
+#: The keyword arguments of :class:`GongHook` an operator's ``hook_params`` may hold: the numeric settings.
+HOOK_PARAMS = tuple(SETTING_RANGES)
 USER_AGENT = f"airflow-provider-gong/{__version__}"
 
 #: Most bytes taken from the socket by one read of an answer's body.
@@ -531,19 +532,12 @@ class GongHook(BaseHook):
         if not isinstance(include_avatars, bool):
             raise ValueError(f"include_avatars must be True or False, got {include_avatars!r}")
         ids = None if user_ids is None else validate_user_ids(user_ids)
+        start, end = date_window(created_from, created_to)
         date_filter: dict[str, Any] = {}
-        if created_from is not None:
-            date_filter["createdFromDateTime"] = iso_datetime(created_from, "created_from")
-        if created_to is not None:
-            date_filter["createdToDateTime"] = iso_datetime(created_to, "created_to")
-        if "createdFromDateTime" in date_filter and "createdToDateTime" in date_filter:
-            start = datetime.fromisoformat(date_filter["createdFromDateTime"])
-            end = datetime.fromisoformat(date_filter["createdToDateTime"])
-            if start >= end:
-                raise ValueError(
-                    f"created_from ({date_filter['createdFromDateTime']}) must be before "
-                    f"created_to ({date_filter['createdToDateTime']})"
-                )
+        if start is not None:
+            date_filter["createdFromDateTime"] = start
+        if end is not None:
+            date_filter["createdToDateTime"] = end
         if resume is not None:
             fingerprint = _fingerprint(ids, date_filter, include_avatars)
             if resume.fingerprint is None:
@@ -686,7 +680,7 @@ class GongHook(BaseHook):
         kept_cursor = cursor
         seen_cursors: set[str] = set()
         seen_ids = IdSet()
-        skip: set[str] = set()
+        skip = IdSet()
         if resume is not None and resume.restarted:
             # A listing that started again from page 1 and was stopped once more: the users stored
             # before the first stop can still come on any page of this pass.
@@ -694,7 +688,7 @@ class GongHook(BaseHook):
                 raise ValueError(
                     "this resume state is a restarted listing: pass known_ids to skip stored users"
                 )
-            skip = {str(uid) for uid in known_ids()}
+            skip = _id_set(known_ids())
         duplicates = skipped = empty_run = pages_again = 0
         restarted = False
         while True:
@@ -708,13 +702,13 @@ class GongHook(BaseHook):
                 else:
                     body = self.call("POST", path, json=paged)
             except GongNotFoundError as err:
-                if any(NO_USERS_FOUND in message.lower() for message in err.errors):
+                if _no_users_found(err):
                     break
                 raise
             except GongBadRequestError as err:
                 if cursor is None or cursor != kept_cursor or restarted or known_ids is None:
                     raise
-                skip = {str(uid) for uid in known_ids()}
+                skip = _id_set(known_ids())
                 self.log.warning(
                     "Gong rejected the cursor kept from before the wait (%s, requestId %s): cursors expire; "
                     "restarting the listing from the first page and skipping the %d users stored already",
@@ -825,7 +819,7 @@ class GongHook(BaseHook):
         try:
             body = self.call("GET", PROBE_PATH, params=dict(PROBE_PARAMS), retry=False)
         except GongNotFoundError as err:
-            if any(NO_USERS_FOUND in message.lower() for message in err.errors):
+            if _no_users_found(err):
                 return True, (
                     f"Connected to Gong at {base_url} with {self.settings.auth_mode} auth; "
                     "no users are visible to these credentials"
@@ -1136,6 +1130,23 @@ def _fingerprint(ids: Sequence[str] | None, date_filter: dict[str, Any], include
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def date_window(
+    created_from: datetime | str | None, created_to: datetime | str | None
+) -> tuple[str | None, str | None]:
+    """
+    A created-date filter as Gong's ISO-8601 bounds (``None``: no bound); ``created_from`` must come first.
+
+    :param created_from: The inclusive start (a ``datetime`` or an ISO-8601 string), or ``None``.
+    :param created_to: The exclusive end, or ``None``.
+    :raises ValueError: naming the bound that is not a date-time, or when the window is empty.
+    """
+    start = None if created_from is None else iso_datetime(created_from, "created_from")
+    end = None if created_to is None else iso_datetime(created_to, "created_to")
+    if start is not None and end is not None and datetime.fromisoformat(start) >= datetime.fromisoformat(end):
+        raise ValueError(f"created_from ({start}) must be before created_to ({end})")
+    return start, end
+
+
 def iso_datetime(value: datetime | str, name: str) -> str:
     """
     A date-time as Gong's ISO-8601 (a naive value is taken as UTC; a trailing ``Z`` is accepted).
@@ -1232,6 +1243,19 @@ def _expect(body: dict[str, Any], method: str, path: str, **kinds: type) -> list
             detail=f"unexpected answer shape: {describe_keys(body)} (expected {expected})",
         )
     return values
+
+
+def _id_set(ids: Iterable[str]) -> IdSet:
+    """The ids a restarted listing skips, kept as compactly as the ids it has seen."""
+    kept = IdSet()
+    for uid in ids:
+        kept.add(str(uid))
+    return kept
+
+
+def _no_users_found(error: GongNotFoundError) -> bool:
+    """Whether a 404 is Gong's answer to a filter that matched nobody (an empty result, no failure)."""
+    return any(NO_USERS_FOUND in message.lower() for message in error.errors)
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -11,7 +11,7 @@ from airflow.sdk import BaseOperator, ObjectStoragePath, conf
 from airflow.sdk.exceptions import TaskDeferred
 
 from airflow_provider_gong.exceptions import GongRateLimitError
-from airflow_provider_gong.hooks.gong import GongHook, UsersResume, check_hook_params, iso_datetime
+from airflow_provider_gong.hooks.gong import GongHook, UsersResume, check_hook_params, date_window
 from airflow_provider_gong.operators._sinks import (
     XCOM_PART_KEY,
     FileSink,
@@ -26,6 +26,7 @@ from airflow_provider_gong.triggers.rate_limit import (
     deferral_deadline,
     error_from_event,
     moment_in,
+    parse_moment,
 )
 from airflow_provider_gong.user_ids import parse_user_ids, split_list
 
@@ -364,14 +365,12 @@ class GongUserOperator(BaseOperator):
         """The error of a ``timeout`` event: Gong's wait outlasted the deferral's deadline."""
         resume_at = event.get("resume_at")
         retry_after: float | None = None
-        if isinstance(resume_at, str):
-            try:
-                moment = datetime.fromisoformat(resume_at)
-            except ValueError:
-                moment = None
-            if moment is not None:
-                moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-                retry_after = max((moment - datetime.now(timezone.utc)).total_seconds(), 0.0)
+        try:
+            moment = parse_moment(resume_at if isinstance(resume_at, str) else None, "resume_at")
+        except ValueError:
+            moment = None
+        if moment is not None:
+            retry_after = max((moment - datetime.now(timezone.utc)).total_seconds(), 0.0)
         return GongRateLimitError(
             429,
             "GET",
@@ -589,19 +588,13 @@ def _check_fields(fields: object, task_id: str) -> list[str] | None:
 
 def _check_dates(created_from: object, created_to: object, task_id: str) -> tuple[str | None, str | None]:
     """Return both bounds as ISO-8601 (``None``/``""``: no bound), parsed as the hook parses them."""
-    bounds: list[str | None] = []
-    for name, value in (("created_from", created_from), ("created_to", created_to)):
-        if value is None or value == "":
-            bounds.append(None)
-            continue
-        try:
-            bounds.append(iso_datetime(value, name))  # type: ignore[arg-type]
-        except ValueError as err:
-            raise ValueError(f"{task_id}: {err}") from None
-    start, end = bounds
-    if start is not None and end is not None and datetime.fromisoformat(start) >= datetime.fromisoformat(end):
-        raise ValueError(f"{task_id}: created_from ({start}) must be before created_to ({end})")
-    return start, end
+    try:
+        return date_window(
+            None if created_from == "" else created_from,  # type: ignore[arg-type]
+            None if created_to == "" else created_to,  # type: ignore[arg-type]
+        )
+    except ValueError as err:
+        raise ValueError(f"{task_id}: {err}") from None
 
 
 def _check_output_path(value: object, task_id: str) -> ObjectStoragePath | None:

@@ -47,6 +47,7 @@ __all__ = [
     "error_event",
     "error_from_event",
     "moment_in",
+    "parse_moment",
 ]
 
 #: First wait after a 429 without ``Retry-After``, in seconds (doubles up to ``DEFAULT_MAX_BACKOFF``).
@@ -134,8 +135,8 @@ class GongRateLimitTrigger(BaseTrigger):
         self.max_retries = max_retries
         self.payload = payload
         # Checked here, in the task, so a bad value fails before the deferral rather than in the triggerer.
-        _parse_moment(resume_at, "resume_at")
-        _parse_moment(give_up_at, "give_up_at")
+        parse_moment(resume_at, "resume_at")
+        parse_moment(give_up_at, "give_up_at")
         if self.backoff <= 0 or self.max_backoff < self.backoff:
             raise ValueError(f"need 0 < backoff <= max_backoff, got {backoff!r} and {max_backoff!r}")
 
@@ -166,8 +167,8 @@ class GongRateLimitTrigger(BaseTrigger):
         except Exception as err:
             yield _event(error_event(err, self.payload))
             return
-        next_probe = _parse_moment(self.resume_at, "resume_at") or started
-        give_up = _parse_moment(self.give_up_at, "give_up_at")
+        next_probe = parse_moment(self.resume_at, "resume_at") or started
+        give_up = parse_moment(self.give_up_at, "give_up_at")
         backoff = self.backoff
         headers = {
             "Authorization": settings.authorization,
@@ -329,7 +330,14 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _parse_moment(value: str | None, name: str) -> datetime | None:
+def parse_moment(value: str | None, name: str) -> datetime | None:
+    """
+    Read an ISO-8601 moment (UTC when naive), as ``resume_at`` / ``give_up_at`` carry it.
+
+    :param value: The text, or ``None``.
+    :param name: What it is, for the error.
+    :raises ValueError: naming ``name`` when the text is no date-time.
+    """
     if value is None:
         return None
     try:

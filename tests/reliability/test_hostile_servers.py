@@ -41,30 +41,30 @@ TIMEOUT = 1.0
 MARGIN = 1.5
 
 
-def trickle_head(conn: socket.socket, stop: threading.Event) -> None:
-    """Send the status line and headers one byte every 0.2 s: every read gets a byte in time."""
+def _trickle(conn: socket.socket, stop: threading.Event, at_once: bytes, slowly: bytes) -> None:
+    """Send ``at_once``, then ``slowly`` one byte every 0.2 s: every socket read gets a byte in time."""
     read_request(conn)
-    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"p" * 200 + b"\r\n\r\n"
     try:
-        for byte in head:
+        conn.sendall(at_once)
+        for byte in slowly:
             if stop.wait(0.2):
                 return
             conn.sendall(bytes([byte]))
     except OSError:
         return
+
+
+_HEADERS = b"Content-Type: application/json\r\nX-Padding: " + b"p" * 200 + b"\r\n\r\n"
+
+
+def trickle_head(conn: socket.socket, stop: threading.Event) -> None:
+    """The status line and the headers, a byte at a time."""
+    _trickle(conn, stop, b"", b"HTTP/1.1 200 OK\r\n" + _HEADERS)
 
 
 def trickle_headers(conn: socket.socket, stop: threading.Event) -> None:
-    """The status line at once, then the headers one byte every 0.2 s."""
-    read_request(conn)
-    try:
-        conn.sendall(b"HTTP/1.1 200 OK\r\n")
-        for byte in b"Content-Type: application/json\r\nX-Padding: " + b"p" * 200 + b"\r\n\r\n":
-            if stop.wait(0.2):
-                return
-            conn.sendall(bytes([byte]))
-    except OSError:
-        return
+    """The status line at once, then the headers a byte at a time."""
+    _trickle(conn, stop, b"HTTP/1.1 200 OK\r\n", _HEADERS)
 
 
 def close_in_headers(conn: socket.socket, stop: threading.Event) -> None:

@@ -15,6 +15,7 @@ from airflow.sdk.exceptions import (
     AirflowSkipException,
     TaskDeferred,
 )
+from sensor_helpers import RescheduleTI, list_calls
 
 from airflow_provider_gong.exceptions import GongAuthError
 from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
@@ -22,17 +23,6 @@ from airflow_provider_gong.testing import GongEmulator
 from airflow_provider_gong.triggers.rate_limit import DEFERRAL_SLACK, GongRateLimitTrigger, error_event
 
 RunTrigger = Callable[[Any], list[dict[str, Any]]]
-
-
-class RescheduleTI:
-    """What the base sensor asks of the task instance in reschedule mode: the first reschedule date."""
-
-    def get_first_reschedule_date(self, context: Any) -> datetime | None:
-        return None
-
-
-def _list_calls(gong: GongEmulator) -> dict[str, int]:
-    return gong.stats()["by_endpoint"].get("GET /v2/users", {})
 
 
 def _sensor(conn_id: str, **kwargs: Any) -> GongRateLimitSensor:
@@ -53,7 +43,7 @@ def test_poke_mode_answered_at_once(gong_emulator: GongEmulator, gong_emulator_c
     sensor = _sensor(gong_emulator_connection, mode="poke")
 
     assert sensor.execute({}) is None  # type: ignore[arg-type]
-    assert _list_calls(gong_emulator) == {"200": 1}
+    assert list_calls(gong_emulator) == {"200": 1}
 
 
 def test_poke_mode_waits_retry_after_not_poke_interval(
@@ -67,7 +57,7 @@ def test_poke_mode_waits_retry_after_not_poke_interval(
     elapsed = time.monotonic() - started
 
     assert 1.0 <= elapsed < 5.0, elapsed
-    assert _list_calls(gong_emulator) == {"429": 1, "200": 1}
+    assert list_calls(gong_emulator) == {"429": 1, "200": 1}
 
 
 def test_poke_mode_waits_out_the_daily_limit(
@@ -84,7 +74,7 @@ def test_poke_mode_waits_out_the_daily_limit(
 
     assert 0.5 <= elapsed < 5.0, elapsed
     assert gong_emulator.stats()["rate_limited"]["per_day"] == 1
-    assert _list_calls(gong_emulator) == {"200": 2, "429": 1}
+    assert list_calls(gong_emulator) == {"200": 2, "429": 1}
 
 
 def test_poke_mode_without_retry_after_backs_off(
@@ -99,7 +89,7 @@ def test_poke_mode_without_retry_after_backs_off(
     elapsed = time.monotonic() - started
 
     assert 1.0 <= elapsed < 4.0, elapsed
-    assert _list_calls(gong_emulator) == {"429": 1, "200": 1}
+    assert list_calls(gong_emulator) == {"429": 1, "200": 1}
 
 
 @pytest.mark.parametrize(
@@ -116,7 +106,7 @@ def test_retry_after_past_the_timeout_ends_the_wait_at_once(
         sensor.execute({})  # type: ignore[arg-type]
 
     assert time.monotonic() - started < 3.0
-    assert _list_calls(gong_emulator) == {"429": 1}
+    assert list_calls(gong_emulator) == {"429": 1}
 
 
 @pytest.mark.parametrize("mode", ["poke", "reschedule", "deferrable"])
@@ -135,7 +125,7 @@ def test_wrong_credentials_fail_fast(
 
     assert caught.value.status_code == 401
     assert caught.value.request_id
-    assert _list_calls(gong_emulator) == {"401": 1}
+    assert list_calls(gong_emulator) == {"401": 1}
 
 
 # ---------------------------------------------------------------------------------------- reschedule mode
@@ -151,7 +141,7 @@ def test_reschedule_mode_reschedules_at_retry_after(
         sensor.execute({"ti": RescheduleTI()})  # type: ignore[arg-type]
 
     assert 6.0 <= _seconds_until(caught.value.reschedule_date) <= 7.5
-    assert _list_calls(gong_emulator) == {"429": 1}
+    assert list_calls(gong_emulator) == {"429": 1}
 
 
 def test_reschedule_mode_without_retry_after_backs_off(
@@ -206,7 +196,7 @@ def test_deferrable_defers_to_the_trigger_and_resumes(
     assert [event["status"] for event in events] == ["ok"]
     assert 1.8 <= elapsed < 6.0, elapsed
     assert sensor.execute_complete({}, events[0]) is None  # type: ignore[arg-type]
-    assert _list_calls(gong_emulator) == {"429": 1, "200": 1}
+    assert list_calls(gong_emulator) == {"429": 1, "200": 1}
 
 
 def test_deferrable_answered_at_once_does_not_defer(
@@ -215,7 +205,7 @@ def test_deferrable_answered_at_once_does_not_defer(
     sensor = _sensor(gong_emulator_connection, deferrable=True)
 
     assert sensor.execute({}) is None  # type: ignore[arg-type]
-    assert _list_calls(gong_emulator) == {"200": 1}
+    assert list_calls(gong_emulator) == {"200": 1}
 
 
 def test_deferrable_retry_after_past_the_timeout_does_not_defer(

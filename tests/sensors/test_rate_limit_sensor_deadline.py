@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowRescheduleException, AirflowSensorTimeout, TaskDeferred
+from sensor_helpers import RescheduleTI, list_calls
 
 from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
 from airflow_provider_gong.testing import GongEmulator
@@ -22,17 +23,6 @@ from airflow_provider_gong.triggers.rate_limit import DEFERRAL_SLACK, GongRateLi
 
 RunTrigger = Callable[[Any], list[dict[str, Any]]]
 WEEK = 7 * 24 * 3600.0
-
-
-class RescheduleTI:
-    """What the base sensor asks of the task instance in reschedule mode: the first reschedule date."""
-
-    def get_first_reschedule_date(self, context: Any) -> datetime | None:
-        return None
-
-
-def _list_calls(gong: GongEmulator) -> dict[str, int]:
-    return gong.stats()["by_endpoint"].get("GET /v2/users", {})
 
 
 def _sensor(conn_id: str, **kwargs: Any) -> GongRateLimitSensor:
@@ -70,7 +60,7 @@ def test_poke_mode_without_backoff_probes_at_the_deadline(
     elapsed = time.monotonic() - started
 
     assert 1.4 <= elapsed < 3.5, elapsed  # the second poke came at the timeout, not 5 s later
-    assert _list_calls(gong_emulator) == {"429": 1, "200": 1}
+    assert list_calls(gong_emulator) == {"429": 1, "200": 1}
 
 
 def test_reschedule_mode_without_backoff_reschedules_at_the_deadline(
@@ -107,7 +97,7 @@ def test_deferrable_first_backoff_past_the_timeout_probes_at_the_deadline(
     events = run_trigger(trigger)
     assert [event["status"] for event in events] == ["ok"]
     assert sensor.execute_complete({}, events[0]) is None  # type: ignore[arg-type]
-    assert _list_calls(gong_emulator) == {"429": 1, "200": 1}
+    assert list_calls(gong_emulator) == {"429": 1, "200": 1}
 
 
 @pytest.mark.parametrize("endless", ["inf", "timedelta.max"])
@@ -144,7 +134,7 @@ def test_a_deferral_ending_before_the_timeout_probes_and_defers_again(
     assert 45 <= _seconds_until(trigger.give_up_at) <= 50
     assert trigger.payload == {"timeout_left": 0.0}
     assert deferred.timeout == timedelta(seconds=50 + DEFERRAL_SLACK)
-    assert _list_calls(gong_emulator) == {"429": 1}
+    assert list_calls(gong_emulator) == {"429": 1}
 
 
 def test_a_deferral_ending_before_an_endless_timeout_is_done_when_gong_answers(
@@ -154,7 +144,7 @@ def test_a_deferral_ending_before_an_endless_timeout_is_done_when_gong_answers(
     event = {"status": "timeout", "message": "deferral over", "payload": {"timeout_left": None}}
 
     assert sensor.execute_complete({}, event) is None  # type: ignore[arg-type]
-    assert _list_calls(gong_emulator) == {"200": 1}
+    assert list_calls(gong_emulator) == {"200": 1}
 
 
 def test_the_last_deferral_times_out_the_sensor(gong_emulator: GongEmulator) -> None:
@@ -164,4 +154,4 @@ def test_the_last_deferral_times_out_the_sensor(gong_emulator: GongEmulator) -> 
     with pytest.raises(AirflowSensorTimeout, match="holds past the end"):
         sensor.execute_complete({}, event)  # type: ignore[arg-type]
 
-    assert _list_calls(gong_emulator) == {}
+    assert list_calls(gong_emulator) == {}
