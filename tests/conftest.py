@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from airflow_provider_gong import pacing
+from airflow_provider_gong.client import pacing
 
 pytest_plugins = ["airflow_provider_gong.testing.pytest_plugin"]
 

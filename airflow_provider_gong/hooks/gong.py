@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import hashlib
-import ipaddress
 import json
-import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -23,20 +20,9 @@ from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
 
 from airflow_provider_gong import __version__
-from airflow_provider_gong.deadline import GongHTTPAdapter, deadline
-from airflow_provider_gong.exceptions import (
-    GongApiError,
-    GongBadRequestError,
-    GongConfigError,
-    GongError,
-    GongNotFoundError,
-    GongRateLimitError,
-    describe_keys,
-)
-from airflow_provider_gong.idset import IdSet
-from airflow_provider_gong.pacing import Pacer, shared_pacer
-from airflow_provider_gong.retry import MIN_PROBE_WAIT, RetryPolicy
-from airflow_provider_gong.transport import (
+from airflow_provider_gong.client.dates import date_window, iso_datetime
+from airflow_provider_gong.client.deadline import GongHTTPAdapter, deadline
+from airflow_provider_gong.client.decode import (
     DEADLINE_SLACK,
     connection_error,
     decode_answer,
@@ -44,10 +30,29 @@ from airflow_provider_gong.transport import (
     redirect_error,
     timeout_error,
 )
-from airflow_provider_gong.user_ids import validate_user_id, validate_user_ids
+from airflow_provider_gong.client.ids import validate_user_id, validate_user_ids
+from airflow_provider_gong.client.idset import IdSet
+from airflow_provider_gong.client.pacing import Pacer, shared_pacer
+from airflow_provider_gong.client.retry import MIN_PROBE_WAIT, RetryPolicy
+from airflow_provider_gong.client.settings import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRY_WAIT,
+    GongSettings,
+    check_hook_params,
+    checked_setting,
+    settings_from_connection,
+)
+from airflow_provider_gong.exceptions import (
+    GongApiError,
+    GongBadRequestError,
+    GongError,
+    GongNotFoundError,
+    GongRateLimitError,
+    describe_keys,
+)
 
 if TYPE_CHECKING:
-    from airflow.sdk import Connection
+    pass
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -63,8 +68,6 @@ __all__ = [
     "settings_from_connection",
 ]
 
-#: Used when the connection has no host; works for many US tenants only.
-DEFAULT_BASE_URL = "https://api.gong.io"
 #: Gong's documented page size for user listings, and the most ids sent in one filter.
 PAGE_SIZE = 100
 #: Gong's message for a filter that matched nobody (answered as a 404, which is no failure).
@@ -77,75 +80,11 @@ MAX_EMPTY_PAGES = 100
 PROBE_PATH = "/v2/users"
 PROBE_PARAMS: Mapping[str, str] = {"includeAvatars": "false"}
 
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_MAX_RETRIES = 5
-DEFAULT_CALLS_PER_SECOND = 3.0
-DEFAULT_MAX_RETRY_WAIT = 60.0
 
-
-@dataclass(frozen=True)
-class _Range:
-    """The values a numeric setting accepts: ``low`` (excluded when ``open_low``) to ``high``."""
-
-    low: float
-    high: float
-    open_low: bool = False
-    integer: bool = False
-
-    def describe(self) -> str:
-        low = f"greater than {self.low:g}" if self.open_low else f"at least {self.low:g}"
-        kind = "a whole number" if self.integer else "a number"
-        return f"{kind} {low} and at most {self.high:g}"
-
-    def admits(self, value: float) -> bool:
-        above = value > self.low if self.open_low else value >= self.low
-        return above and value <= self.high and (not self.integer or value.is_integer())
-
-
-#: What each numeric hook setting accepts, as a connection extra or as a hook argument.
-SETTING_RANGES: Mapping[str, _Range] = {
-    "timeout": _Range(0, 3600, open_low=True),
-    "max_retries": _Range(0, 50, integer=True),
-    "calls_per_second": _Range(0, 1000),
-    "max_retry_wait": _Range(0, 86400),
-}
-#: The keyword arguments of :class:`GongHook` an operator's ``hook_params`` may hold: the numeric settings.
-HOOK_PARAMS = tuple(SETTING_RANGES)
 USER_AGENT = f"airflow-provider-gong/{__version__}"
 
 #: Most bytes taken from the socket by one read of an answer's body.
 _READ_CHUNK = 64 * 1024
-
-
-@dataclass(frozen=True)
-class GongSettings:
-    """
-    What the hook resolved from its connection and arguments, once per hook.
-
-    :param base_url: Gong API base URL, without a trailing ``/`` or ``/v2``.
-    :param authorization: The ``Authorization`` header value (masked in logs).
-    :param auth_mode: ``"basic"`` or ``"bearer"``.
-    :param timeout: Seconds to wait for Gong to connect and for each read.
-    :param max_retries: Retries after the first attempt.
-    :param calls_per_second: Client-side pace (0 = off).
-    :param secrets: Every credential value, and what is derived from it, that logs must mask.
-    """
-
-    base_url: str
-    authorization: str
-    auth_mode: Literal["basic", "bearer"]
-    timeout: float
-    max_retries: int
-    calls_per_second: float
-    secrets: tuple[str, ...] = field(default=(), compare=False)
-
-    def __repr__(self) -> str:
-        # Never show the Authorization value, even in a debugger or a traceback.
-        return (
-            f"GongSettings(base_url={self.base_url!r}, auth_mode={self.auth_mode!r}, "
-            f"timeout={self.timeout!r}, max_retries={self.max_retries!r}, "
-            f"calls_per_second={self.calls_per_second!r})"
-        )
 
 
 @dataclass
@@ -227,7 +166,7 @@ class GongHook(BaseHook):
     The connection holds the company's API base URL (host), and either an access key (login) with its
     secret (password) for Basic auth, or an OAuth ``access_token`` (extra) for Bearer auth. Nothing is
     looked up and no request is sent until the first call. Every call goes through one retry policy
-    (:class:`~airflow_provider_gong.retry.RetryPolicy`) and a client-side pace shared by every hook of the
+    (:class:`~airflow_provider_gong.client.retry.RetryPolicy`) and a client-side pace shared by every hook of the
     process that talks to the same company.
 
     The hook is safe to share between threads: each thread gets its own keep-alive ``requests.Session``
@@ -300,7 +239,6 @@ class GongHook(BaseHook):
                 "max_retries": self._max_retries_arg,
                 "calls_per_second": self._calls_per_second_arg,
             },
-            extras=_extras_of(conn, self.gong_conn_id),
         )
         for secret in settings.secrets:
             mask_secret(secret)
@@ -858,325 +796,17 @@ class _Progress:
         self._hook.log.info("fetched %d/%s users (page %d)", self.fetched, total, self.pages)
 
 
-#: The arguments :func:`settings_from_connection` accepts as overrides of the connection's extras.
-SETTINGS_OVERRIDES = ("timeout", "max_retries", "calls_per_second")
-
-
-def settings_from_connection(
-    conn: Connection,
-    conn_id: str,
-    overrides: Mapping[str, Any] | None = None,
-    *,
-    extras: Mapping[str, Any] | None = None,
-) -> GongSettings:
-    """
-    Resolve and check a Gong connection: base URL (https only; http to loopback), auth, numbers.
-
-    Pure: no lookup, no request, no logging and no masking, so the sync hook and the async trigger share
-    the same rules. The caller masks ``settings.secrets`` (``mask_secret``, or ``amask_secret`` in an
-    event loop).
-
-    :param conn: The Airflow connection (already fetched).
-    :param conn_id: Its id, for error messages.
-    :param overrides: Values that win over the extras: ``timeout``, ``max_retries``, ``calls_per_second``
-        (``None`` values are ignored).
-    :param extras: The connection's extras as a dict; default: ``conn.extra`` parsed (without masking).
-    :raises GongConfigError: when the connection is unusable.
-    """
-    given = dict(overrides or {})
-    unknown = sorted(set(given) - set(SETTINGS_OVERRIDES))
-    if unknown:
-        raise GongConfigError(
-            f"unknown Gong setting(s) {unknown}; expected some of {list(SETTINGS_OVERRIDES)}"
-        )
-    if extras is None:
-        extras = _parse_extra(conn.extra, conn_id)
-    extras = dict(extras)
-    cid = conn_id
-    base_url = normalize_base_url(conn.host, conn.port, conn_id=cid)
-    token = _bearer_token(_credential(_extra(extras, "access_token"), TOKEN_FIELD, cid), cid)
-    login = _credential(conn.login, "Access key (login)", cid)
-    password = _credential(conn.password, "Access key secret (password)", cid)
-    if ":" in login:
-        raise GongConfigError(
-            f"Gong connection '{cid}': the Access key (login) contains ':', which Basic auth cannot carry; "
-            "check what was pasted there"
-        )
-    has_basic = bool(login or password)
-    if token and has_basic:
-        raise GongConfigError(
-            f"Gong connection '{cid}' has both an access key/secret and an OAuth access_token; "
-            "keep exactly one of them"
-        )
-    mode: Literal["basic", "bearer"]
-    if token:
-        authorization, mode = f"Bearer {token}", "bearer"
-        secrets: tuple[str, ...] = (token, authorization)
-    elif login and password:
-        encoded = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
-        authorization, mode = f"Basic {encoded}", "basic"
-        secrets = (password, encoded, authorization)
-    elif has_basic:
-        missing = "Access key secret (password)" if login else "Access key (login)"
-        raise GongConfigError(f"Gong connection '{cid}' has no {missing}; set both or use access_token")
-    else:
-        raise GongConfigError(
-            f"Gong connection '{cid}' has no credentials: set the Access key (login) and Access key "
-            "secret (password), or an OAuth access_token in the extras"
-        )
-    return GongSettings(
-        base_url=base_url,
-        authorization=authorization,
-        auth_mode=mode,
-        timeout=_number(given.get("timeout"), extras, "timeout", DEFAULT_TIMEOUT, cid),
-        max_retries=int(_number(given.get("max_retries"), extras, "max_retries", DEFAULT_MAX_RETRIES, cid)),
-        calls_per_second=_number(
-            given.get("calls_per_second"), extras, "calls_per_second", DEFAULT_CALLS_PER_SECOND, cid
-        ),
-        secrets=secrets,
-    )
-
-
-def _credential(value: Any, field_name: str, conn_id: str) -> str:
-    """
-    A credential as given, or a ``GongConfigError`` naming the field and the problem (never the value).
-
-    Refused: line breaks and other control characters, characters outside Latin-1 (a zero-width space,
-    curly quotes: HTTP headers cannot carry them, and they are paste accidents), and spaces around the
-    value. Sending such a value would fail inside the HTTP library with the whole header in the message.
-    """
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else str(value)
-    problem = None
-    if any(char in "\r\n" for char in text):
-        problem = "a line break"
-    elif any(ord(char) < 32 or 127 <= ord(char) < 160 for char in text):
-        problem = "a control character"
-    elif any(ord(char) > 255 for char in text):
-        problem = "a character HTTP headers cannot carry (e.g. a zero-width space or a curly quote)"
-    elif text != text.strip():
-        problem = "spaces before or after it"
-    if problem is not None:
-        raise GongConfigError(
-            f"Gong connection '{conn_id}': the {field_name} contains {problem}; paste it again exactly "
-            "as Gong shows it"
-        )
-    return text
-
-
-TOKEN_FIELD = "OAuth access token (access_token)"  # noqa: S105 - a field label, not a secret
-
-
-def _bearer_token(token: str, conn_id: str) -> str:
-    """An OAuth token, without a ``Bearer`` prefix pasted with it (sent as ``Bearer <token>`` once)."""
-    scheme, _, rest = token.partition(" ")
-    if scheme.lower() == "bearer" and rest:
-        token = rest.strip()
-    if any(char.isspace() for char in token):
-        raise GongConfigError(
-            f"Gong connection '{conn_id}': the {TOKEN_FIELD} contains spaces; paste the token alone, "
-            "without 'Bearer' or anything else around it"
-        )
-    return token
-
-
-def _parse_extra(extra: str | None, conn_id: str) -> dict[str, Any]:
-    if not extra:
-        return {}
-    try:
-        value = json.loads(extra)
-    except ValueError:
-        raise GongConfigError(f"Gong connection '{conn_id}': extra is not valid JSON") from None
-    if not isinstance(value, dict):
-        raise GongConfigError(f"Gong connection '{conn_id}': extra must be a JSON object")
-    return value
-
-
-def normalize_base_url(host: str | None, port: int | None = None, *, conn_id: str = "gong_default") -> str:
-    """
-    Turn a connection host into Gong's API base URL, refusing anything credentials must not go to.
-
-    Accepts ``us-12345.api.gong.io``, ``https://us-12345.api.gong.io/``, ``.../v2``; an empty host means
-    ``https://api.gong.io``. ``http://`` is allowed only to loopback (127.0.0.0/8, ::1, localhost).
-
-    :param host: The connection's host field.
-    :param port: The connection's port field, used when the host names none.
-    :param conn_id: The connection id, for error messages.
-    """
-    text = (host or "").strip()
-    if not text:
-        return DEFAULT_BASE_URL
-    if "://" not in text:
-        text = "https://" + text
-    parts = urlsplit(text)
-    scheme = parts.scheme.lower()
-    if "@" in parts.netloc or parts.query or parts.fragment:
-        # Never echo credentials, or a query that may hold a token, written into the host field.
-        userinfo = "***@" if "@" in parts.netloc else ""
-        host = f"{parts.scheme}://{userinfo}{parts.netloc.rpartition('@')[2]}{parts.path}"
-        host += "?***" if parts.query or parts.fragment else ""
-    if scheme not in ("http", "https"):
-        raise GongConfigError(
-            f"Gong connection '{conn_id}': host {host!r} uses {scheme}://; Gong's API is https:// "
-            "(e.g. https://us-12345.api.gong.io)"
-        )
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise GongConfigError(
-            f"Gong connection '{conn_id}': host {host!r} must be a plain base URL such as "
-            "https://us-12345.api.gong.io (no credentials, query or fragment)"
-        )
-    try:
-        hostname = parts.hostname
-        url_port = parts.port
-    except ValueError as err:
-        raise GongConfigError(
-            f"Gong connection '{conn_id}': host {host!r} is not a valid URL ({err})"
-        ) from None
-    if not hostname:
-        raise GongConfigError(f"Gong connection '{conn_id}': host {host!r} names no server")
-    if scheme == "http" and not _is_loopback(hostname):
-        raise GongConfigError(
-            f"Gong connection '{conn_id}': refusing to send credentials over plain http to {hostname}; "
-            "use https:// (http is only allowed to localhost/127.0.0.1/::1, e.g. the Gong emulator)"
-        )
-    netloc = f"[{hostname}]" if ":" in hostname else hostname
-    if url_port is not None:
-        netloc += f":{url_port}"
-    elif port:
-        netloc += f":{int(port)}"
-    path = parts.path.rstrip("/")
-    if path.lower().endswith("/v2"):
-        path = path[:-3].rstrip("/")
-    if "/v2/" in f"{path.lower()}/":
-        raise GongConfigError(
-            f"Gong connection '{conn_id}': host {host!r} names an endpoint ({parts.path}); give the base "
-            f"URL alone, e.g. {scheme}://{netloc} (the hook adds /v2/... to every call)"
-        )
-    return f"{scheme}://{netloc}{path}"
-
-
-def _is_loopback(hostname: str) -> bool:
-    if hostname.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(hostname).is_loopback
-    except ValueError:
-        return False
-
-
-def _number(argument: float | None, extras: dict[str, Any], name: str, default: float, conn_id: str) -> float:
-    """The argument if given, else the extra (a number, or a numeric string from a URI), else default."""
-    source = "argument" if argument is not None else "extra"
-    raw: Any = argument if argument is not None else _extra(extras, name)
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return default
-    return checked_setting(name, raw, f"{source} '{name}' of Gong connection '{conn_id}'")
-
-
-def checked_setting(name: str, raw: Any, where: str) -> float:
-    """
-    Check one numeric setting against :data:`SETTING_RANGES`; return it as a float.
-
-    :param name: The setting, e.g. ``"timeout"``.
-    :param raw: The value given (a number, or a numeric string from a connection URI).
-    :param where: Whose setting it is, for the message, e.g. ``"extra 'timeout' of Gong connection 'x'"``.
-    :raises GongConfigError: naming the setting, the value and the allowed range.
-    """
-    allowed = SETTING_RANGES[name]
-    problem = f"{where} must be {allowed.describe()}, got {raw!r}"
-    if isinstance(raw, bool):
-        raise GongConfigError(problem)
-    try:
-        value = float(raw)
-    except (TypeError, ValueError, OverflowError):
-        raise GongConfigError(problem) from None
-    if not math.isfinite(value) or not allowed.admits(value):
-        raise GongConfigError(problem)
-    return value
-
-
-def check_hook_params(params: Mapping[str, Any] | None, *, owner: str) -> dict[str, Any]:
-    """
-    Check an operator's or sensor's ``hook_params`` before any run: known keys, values in range.
-
-    ``None`` values are kept (they mean "the connection's extra, else the default").
-
-    :param params: The keyword arguments meant for :class:`GongHook`.
-    :param owner: Who passed them, for the message (e.g. the task id).
-    :raises GongConfigError: naming an unknown key (with the known ones) or a value out of range.
-    """
-    given = dict(params or {})
-    unknown = sorted(str(key) for key in given if key not in HOOK_PARAMS)
-    if unknown:
-        raise GongConfigError(
-            f"{owner}: unknown hook_params key(s) {unknown}; GongHook accepts {list(HOOK_PARAMS)}"
-        )
-    for key, value in given.items():
-        if value is not None:
-            checked_setting(key, value, f"{owner}: hook_params '{key}'")
-    return given
-
-
-def _extra(extras: dict[str, Any], name: str) -> Any:
-    """An extra by its bare name, or by the ``extra__gong__`` prefixed name older UIs stored."""
-    value = extras.get(name)
-    return extras.get(f"extra__gong__{name}") if value is None else value
-
-
 def _fingerprint(ids: Sequence[str] | None, date_filter: dict[str, Any], include_avatars: bool) -> str:
     """A short digest of a fetch's inputs, so a resume state is never applied to another fetch."""
     text = json.dumps([ids, date_filter, include_avatars], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def date_window(
-    created_from: datetime | str | None, created_to: datetime | str | None
-) -> tuple[str | None, str | None]:
-    """
-    A created-date filter as Gong's ISO-8601 bounds (``None``: no bound); ``created_from`` must come first.
-
-    :param created_from: The inclusive start (a ``datetime`` or an ISO-8601 string), or ``None``.
-    :param created_to: The exclusive end, or ``None``.
-    :raises ValueError: naming the bound that is not a date-time, or when the window is empty.
-    """
-    start = None if created_from is None else iso_datetime(created_from, "created_from")
-    end = None if created_to is None else iso_datetime(created_to, "created_to")
-    if start is not None and end is not None and datetime.fromisoformat(start) >= datetime.fromisoformat(end):
-        raise ValueError(f"created_from ({start}) must be before created_to ({end})")
-    return start, end
-
-
-def iso_datetime(value: datetime | str, name: str) -> str:
-    """
-    A date-time as Gong's ISO-8601 (a naive value is taken as UTC; a trailing ``Z`` is accepted).
-
-    :param value: A ``datetime`` or an ISO-8601 string.
-    :param name: The argument's name, for the error.
-    :raises ValueError: naming the argument and the value when it is not a date-time.
-    """
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        text = value.strip()
-        try:
-            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
-        except ValueError:
-            raise ValueError(
-                f"{name} {value!r} is not an ISO-8601 date-time (e.g. 2024-01-31T00:00:00Z)"
-            ) from None
-    else:
-        raise ValueError(f"{name} must be a datetime or an ISO-8601 string, got {type(value).__name__}")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.isoformat()
-
-
 def _read_body(response: requests.Response) -> bytes:
     """
     Read a streamed answer's whole body and hand its connection back to the pool.
 
-    The attempt's :func:`~airflow_provider_gong.deadline.deadline` bounds the read: a server that sends a
+    The attempt's :func:`~airflow_provider_gong.client.deadline.deadline` bounds the read: a server that sends a
     byte now and then is cut when the attempt's time is up.
     """
     raw = response.raw
@@ -1205,19 +835,6 @@ def _read1(read1: Callable[..., bytes]) -> bytes:
         raise requests.exceptions.ContentDecodingError(err) from err
     except urllib3.exceptions.ProtocolError as err:
         raise requests.exceptions.ChunkedEncodingError(err) from err
-
-
-def _extras_of(conn: Connection, conn_id: str) -> dict[str, Any]:
-    """The connection's extras as a dict, or a clear error when they are JSON but not an object."""
-    extras: Any = conn.extra_dejson
-    if not extras:
-        return {}
-    if not isinstance(extras, dict):
-        raise GongConfigError(
-            f"Gong connection '{conn_id}': extra must be a JSON object such as "
-            f'{{"timeout": 30}}, got a JSON {type(extras).__name__}'
-        )
-    return extras
 
 
 def _missing_hint(date_filter: dict[str, Any], include_avatars: bool) -> str:

@@ -10,8 +10,11 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from airflow.sdk import BaseOperator, ObjectStoragePath, conf
 from airflow.sdk.exceptions import TaskDeferred
 
+from airflow_provider_gong.client.dates import date_window
+from airflow_provider_gong.client.ids import parse_user_ids, split_list
+from airflow_provider_gong.client.settings import check_hook_params
 from airflow_provider_gong.exceptions import GongRateLimitError
-from airflow_provider_gong.hooks.gong import GongHook, UsersResume, check_hook_params, date_window
+from airflow_provider_gong.hooks.gong import GongHook, UsersResume
 from airflow_provider_gong.operators._sinks import (
     XCOM_PART_KEY,
     FileSink,
@@ -28,7 +31,6 @@ from airflow_provider_gong.triggers.rate_limit import (
     moment_in,
     parse_moment,
 )
-from airflow_provider_gong.user_ids import parse_user_ids, split_list
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

@@ -13,7 +13,7 @@ from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
 
 from airflow_provider_gong.exceptions import GongRateLimitError
 from airflow_provider_gong.hooks.gong import GongHook
-from airflow_provider_gong.retry import MIN_PROBE_WAIT
+from airflow_provider_gong.client.retry import MIN_PROBE_WAIT
 from airflow_provider_gong.triggers.rate_limit import (
     DEFAULT_MAX_BACKOFF,
     DEFERRAL_SLACK,

@@ -14,6 +14,14 @@ import tenacity
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_gong import exceptions as gong_exceptions
+from airflow_provider_gong.client.decode import (
+    DEADLINE_SLACK,
+    connection_error,
+    decode_answer,
+    incomplete_error,
+    timeout_error,
+)
+from airflow_provider_gong.client.retry import MIN_PROBE_WAIT, RetryPolicy
 from airflow_provider_gong.exceptions import (
     GongApiError,
     GongConnectionError,
@@ -27,14 +35,6 @@ from airflow_provider_gong.hooks.gong import (
     GongHook,
     GongSettings,
     settings_from_connection,
-)
-from airflow_provider_gong.retry import MIN_PROBE_WAIT, RetryPolicy
-from airflow_provider_gong.transport import (
-    DEADLINE_SLACK,
-    connection_error,
-    decode_answer,
-    incomplete_error,
-    timeout_error,
 )
 
 __all__ = [
@@ -266,9 +266,7 @@ async def _async_settings(conn_id: str, overrides: Mapping[str, Any]) -> GongSet
         conn = await aget(conn_id)
     else:  # Airflow < 3.1: the sync lookup, in a thread (never in the event loop)
         conn = await asyncio.to_thread(GongHook.get_connection, conn_id)
-    aextra = getattr(conn, "aextra_dejson", None)
-    extras = await aextra() if aextra is not None else None
-    settings = settings_from_connection(conn, conn_id, overrides, extras=extras)
+    settings = settings_from_connection(conn, conn_id, overrides)
     amask_secret = getattr(sdk_log, "amask_secret", None)
     for secret in settings.secrets:
         if amask_secret is not None:

@@ -15,7 +15,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from structlog.testing import capture_logs
 
-from airflow_provider_gong import pacing
+from airflow_provider_gong.client import pacing
 
 ACCESS_KEY = "test-access-key"
 ACCESS_SECRET = "test-access-secret-0001"

@@ -21,7 +21,9 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 import airflow_provider_gong
-from airflow_provider_gong import pacing
+from airflow_provider_gong.client import pacing
+from airflow_provider_gong.client.pacing import JITTER_MARGIN, Pacer
+from airflow_provider_gong.client.settings import DEFAULT_BASE_URL, normalize_base_url
 from airflow_provider_gong.exceptions import (
     GongApiError,
     GongAuthError,
@@ -34,8 +36,7 @@ from airflow_provider_gong.exceptions import (
     GongTimeoutError,
 )
 from airflow_provider_gong.hooks import gong as gong_module
-from airflow_provider_gong.hooks.gong import DEFAULT_BASE_URL, GongHook, normalize_base_url
-from airflow_provider_gong.pacing import JITTER_MARGIN, Pacer
+from airflow_provider_gong.hooks.gong import GongHook
 
 ACCESS_KEY = "test-access-key"
 ACCESS_SECRET = "test-access-secret-0001"

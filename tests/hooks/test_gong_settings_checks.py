@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
+from airflow_provider_gong.client.retry import MAX_RETRY_AFTER, parse_retry_after
+from airflow_provider_gong.client.settings import check_hook_params
 from airflow_provider_gong.exceptions import GongConfigError
-from airflow_provider_gong.hooks.gong import GongHook, check_hook_params
-from airflow_provider_gong.retry import MAX_RETRY_AFTER, parse_retry_after
+from airflow_provider_gong.hooks.gong import GongHook
 
 GOOD_TOKEN = "tok-3f9a8b7c6d5e"
 

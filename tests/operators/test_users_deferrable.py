@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import TaskDeferred
 
-from airflow_provider_gong import pacing
+from airflow_provider_gong.client import pacing
 from airflow_provider_gong.exceptions import GongAuthError, GongNotFoundError, GongRateLimitError
 from airflow_provider_gong.operators.users import GongUserOperator
 from airflow_provider_gong.testing import GongEmulator

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_gong import pacing
+from airflow_provider_gong.client import pacing
 
 CONN_ID = "gong_reliability"
 

@@ -27,7 +27,7 @@ from airflow_provider_gong.exceptions import (
     GongTimeoutError,
 )
 from airflow_provider_gong.hooks.gong import GongHook
-from airflow_provider_gong.transport import DEADLINE_SLACK
+from airflow_provider_gong.client.decode import DEADLINE_SLACK
 from airflow_provider_gong.triggers.rate_limit import GongRateLimitTrigger
 
 KEY = "hostile-access-key"

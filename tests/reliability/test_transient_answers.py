@@ -9,7 +9,7 @@ import pytest
 
 from airflow_provider_gong.exceptions import GongApiError, GongServerError
 from airflow_provider_gong.hooks.gong import GongHook
-from airflow_provider_gong.retry import RetryPolicy
+from airflow_provider_gong.client.retry import RetryPolicy
 from airflow_provider_gong.testing import GongEmulator
 
 pytestmark = pytest.mark.usefixtures("pacer_waits")  # a Retry-After also holds the pace back: record it

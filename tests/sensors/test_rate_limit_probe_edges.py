@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_gong.hooks.gong import GongHook
-from airflow_provider_gong.retry import MIN_PROBE_WAIT
+from airflow_provider_gong.client.retry import MIN_PROBE_WAIT
 from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
 from airflow_provider_gong.testing import GongEmulator
 from airflow_provider_gong.triggers.rate_limit import GongRateLimitTrigger

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from airflow_provider_gong.idset import IdSet
+from airflow_provider_gong.client.idset import IdSet
 
 
 def test_new_ids_are_added_once_and_found() -> None:

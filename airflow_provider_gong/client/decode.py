@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from airflow_provider_gong.client.retry import RETRY_AFTER_STATUSES, parse_retry_after
 from airflow_provider_gong.exceptions import (
     GongApiError,
     GongConnectionError,
@@ -20,7 +21,6 @@ from airflow_provider_gong.exceptions import (
     error_from_answer,
     redact,
 )
-from airflow_provider_gong.retry import RETRY_AFTER_STATUSES, parse_retry_after
 
 __all__ = [
     "DEADLINE_SLACK",

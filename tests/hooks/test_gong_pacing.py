@@ -11,9 +11,9 @@ import itertools
 
 import pytest
 
-from airflow_provider_gong import pacing
+from airflow_provider_gong.client import pacing
+from airflow_provider_gong.client.pacing import JITTER_MARGIN, Pacer
 from airflow_provider_gong.hooks.gong import GongHook
-from airflow_provider_gong.pacing import JITTER_MARGIN, Pacer
 from airflow_provider_gong.testing import GongEmulator
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_gong.deadline import deadline
+from airflow_provider_gong.client.deadline import deadline
 
 
 @dataclass

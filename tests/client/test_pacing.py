@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from airflow_provider_gong import pacing
-from airflow_provider_gong.pacing import JITTER_MARGIN, Pacer, shared_pacer
+from airflow_provider_gong.client import pacing
+from airflow_provider_gong.client.pacing import JITTER_MARGIN, Pacer, shared_pacer
 
 
 class FakeTime:

@@ -1,0 +1,389 @@
+"""A Gong connection resolved and checked: base URL, credentials and the numeric settings.
+
+Pure (no lookup, no request, no logging, no masking), so the sync hook and the async trigger resolve a
+connection by the same rules and a bad connection gives the same :class:`GongConfigError` through both.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
+
+from airflow_provider_gong.exceptions import GongConfigError
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "HOOK_PARAMS",
+    "SETTING_RANGES",
+    "ConnectionFields",
+    "GongSettings",
+    "check_hook_params",
+    "checked_setting",
+    "normalize_base_url",
+    "settings_from_connection",
+]
+
+
+class ConnectionFields(Protocol):
+    """What settings are read from: an Airflow ``Connection`` (or anything with the same fields)."""
+
+    host: str | None
+    port: int | None
+    login: str | None
+    password: str | None
+    extra: str | None
+
+
+#: Used when the connection has no host; works for many US tenants only.
+DEFAULT_BASE_URL = "https://api.gong.io"
+
+
+DEFAULT_TIMEOUT = 30.0
+
+
+DEFAULT_MAX_RETRIES = 5
+
+
+DEFAULT_CALLS_PER_SECOND = 3.0
+
+
+DEFAULT_MAX_RETRY_WAIT = 60.0
+
+
+@dataclass(frozen=True)
+class _Range:
+    """The values a numeric setting accepts: ``low`` (excluded when ``open_low``) to ``high``."""
+
+    low: float
+    high: float
+    open_low: bool = False
+    integer: bool = False
+
+    def describe(self) -> str:
+        low = f"greater than {self.low:g}" if self.open_low else f"at least {self.low:g}"
+        kind = "a whole number" if self.integer else "a number"
+        return f"{kind} {low} and at most {self.high:g}"
+
+    def admits(self, value: float) -> bool:
+        above = value > self.low if self.open_low else value >= self.low
+        return above and value <= self.high and (not self.integer or value.is_integer())
+
+
+#: What each numeric hook setting accepts, as a connection extra or as a hook argument.
+SETTING_RANGES: Mapping[str, _Range] = {
+    "timeout": _Range(0, 3600, open_low=True),
+    "max_retries": _Range(0, 50, integer=True),
+    "calls_per_second": _Range(0, 1000),
+    "max_retry_wait": _Range(0, 86400),
+}
+
+
+#: The keyword arguments of :class:`GongHook` an operator's ``hook_params`` may hold: the numeric settings.
+HOOK_PARAMS = tuple(SETTING_RANGES)
+
+
+@dataclass(frozen=True)
+class GongSettings:
+    """
+    What the hook resolved from its connection and arguments, once per hook.
+
+    :param base_url: Gong API base URL, without a trailing ``/`` or ``/v2``.
+    :param authorization: The ``Authorization`` header value (masked in logs).
+    :param auth_mode: ``"basic"`` or ``"bearer"``.
+    :param timeout: Seconds to wait for Gong to connect and for each read.
+    :param max_retries: Retries after the first attempt.
+    :param calls_per_second: Client-side pace (0 = off).
+    :param secrets: Every credential value, and what is derived from it, that logs must mask.
+    """
+
+    base_url: str
+    authorization: str
+    auth_mode: Literal["basic", "bearer"]
+    timeout: float
+    max_retries: int
+    calls_per_second: float
+    secrets: tuple[str, ...] = field(default=(), compare=False)
+
+    def __repr__(self) -> str:
+        # Never show the Authorization value, even in a debugger or a traceback.
+        return (
+            f"GongSettings(base_url={self.base_url!r}, auth_mode={self.auth_mode!r}, "
+            f"timeout={self.timeout!r}, max_retries={self.max_retries!r}, "
+            f"calls_per_second={self.calls_per_second!r})"
+        )
+
+
+#: The arguments :func:`settings_from_connection` accepts as overrides of the connection's extras.
+SETTINGS_OVERRIDES = ("timeout", "max_retries", "calls_per_second")
+
+
+def settings_from_connection(
+    conn: ConnectionFields,
+    conn_id: str,
+    overrides: Mapping[str, Any] | None = None,
+) -> GongSettings:
+    """
+    Resolve and check a Gong connection: base URL (https only; http to loopback), auth, numbers.
+
+    Pure: no lookup, no request, no logging and no masking, so the sync hook and the async trigger share
+    the same rules. The caller masks ``settings.secrets`` (``mask_secret``, or ``amask_secret`` in an
+    event loop).
+
+    :param conn: The Airflow connection (already fetched): its host, port, login, password and extra
+        (a JSON object, parsed here: the hook and the trigger read extras the same way).
+    :param conn_id: Its id, for error messages.
+    :param overrides: Values that win over the extras: ``timeout``, ``max_retries``, ``calls_per_second``
+        (``None`` values are ignored).
+    :raises GongConfigError: when the connection is unusable.
+    """
+    given = dict(overrides or {})
+    unknown = sorted(set(given) - set(SETTINGS_OVERRIDES))
+    if unknown:
+        raise GongConfigError(
+            f"unknown Gong setting(s) {unknown}; expected some of {list(SETTINGS_OVERRIDES)}"
+        )
+    extras = _parse_extra(conn.extra, conn_id)
+    cid = conn_id
+    base_url = normalize_base_url(conn.host, conn.port, conn_id=cid)
+    token = _bearer_token(_credential(_extra(extras, "access_token"), TOKEN_FIELD, cid), cid)
+    login = _credential(conn.login, "Access key (login)", cid)
+    password = _credential(conn.password, "Access key secret (password)", cid)
+    if ":" in login:
+        raise GongConfigError(
+            f"Gong connection '{cid}': the Access key (login) contains ':', which Basic auth cannot carry; "
+            "check what was pasted there"
+        )
+    has_basic = bool(login or password)
+    if token and has_basic:
+        raise GongConfigError(
+            f"Gong connection '{cid}' has both an access key/secret and an OAuth access_token; "
+            "keep exactly one of them"
+        )
+    mode: Literal["basic", "bearer"]
+    if token:
+        authorization, mode = f"Bearer {token}", "bearer"
+        secrets: tuple[str, ...] = (token, authorization)
+    elif login and password:
+        encoded = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
+        authorization, mode = f"Basic {encoded}", "basic"
+        secrets = (password, encoded, authorization)
+    elif has_basic:
+        missing = "Access key secret (password)" if login else "Access key (login)"
+        raise GongConfigError(f"Gong connection '{cid}' has no {missing}; set both or use access_token")
+    else:
+        raise GongConfigError(
+            f"Gong connection '{cid}' has no credentials: set the Access key (login) and Access key "
+            "secret (password), or an OAuth access_token in the extras"
+        )
+    return GongSettings(
+        base_url=base_url,
+        authorization=authorization,
+        auth_mode=mode,
+        timeout=_number(given.get("timeout"), extras, "timeout", DEFAULT_TIMEOUT, cid),
+        max_retries=int(_number(given.get("max_retries"), extras, "max_retries", DEFAULT_MAX_RETRIES, cid)),
+        calls_per_second=_number(
+            given.get("calls_per_second"), extras, "calls_per_second", DEFAULT_CALLS_PER_SECOND, cid
+        ),
+        secrets=secrets,
+    )
+
+
+def _credential(value: Any, field_name: str, conn_id: str) -> str:
+    """
+    A credential as given, or a ``GongConfigError`` naming the field and the problem (never the value).
+
+    Refused: line breaks and other control characters, characters outside Latin-1 (a zero-width space,
+    curly quotes: HTTP headers cannot carry them, and they are paste accidents), and spaces around the
+    value. Sending such a value would fail inside the HTTP library with the whole header in the message.
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    problem = None
+    if any(char in "\r\n" for char in text):
+        problem = "a line break"
+    elif any(ord(char) < 32 or 127 <= ord(char) < 160 for char in text):
+        problem = "a control character"
+    elif any(ord(char) > 255 for char in text):
+        problem = "a character HTTP headers cannot carry (e.g. a zero-width space or a curly quote)"
+    elif text != text.strip():
+        problem = "spaces before or after it"
+    if problem is not None:
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': the {field_name} contains {problem}; paste it again exactly "
+            "as Gong shows it"
+        )
+    return text
+
+
+TOKEN_FIELD = "OAuth access token (access_token)"  # noqa: S105 - a field label, not a secret
+
+
+def _bearer_token(token: str, conn_id: str) -> str:
+    """An OAuth token, without a ``Bearer`` prefix pasted with it (sent as ``Bearer <token>`` once)."""
+    scheme, _, rest = token.partition(" ")
+    if scheme.lower() == "bearer" and rest:
+        token = rest.strip()
+    if any(char.isspace() for char in token):
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': the {TOKEN_FIELD} contains spaces; paste the token alone, "
+            "without 'Bearer' or anything else around it"
+        )
+    return token
+
+
+def _parse_extra(extra: str | Mapping[str, Any] | None, conn_id: str) -> dict[str, Any]:
+    """The connection's extra as a dict, or a clear error when it is not a JSON object."""
+    if not extra:
+        return {}
+    value: Any
+    if isinstance(extra, Mapping):
+        value = dict(extra)
+    else:
+        try:
+            value = json.loads(extra)
+        except ValueError:
+            raise GongConfigError(f"Gong connection '{conn_id}': extra is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': extra must be a JSON object such as "
+            f'{{"timeout": 30}}, got a JSON {type(value).__name__}'
+        )
+    return value
+
+
+def normalize_base_url(host: str | None, port: int | None = None, *, conn_id: str = "gong_default") -> str:
+    """
+    Turn a connection host into Gong's API base URL, refusing anything credentials must not go to.
+
+    Accepts ``us-12345.api.gong.io``, ``https://us-12345.api.gong.io/``, ``.../v2``; an empty host means
+    ``https://api.gong.io``. ``http://`` is allowed only to loopback (127.0.0.0/8, ::1, localhost).
+
+    :param host: The connection's host field.
+    :param port: The connection's port field, used when the host names none.
+    :param conn_id: The connection id, for error messages.
+    """
+    text = (host or "").strip()
+    if not text:
+        return DEFAULT_BASE_URL
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if "@" in parts.netloc or parts.query or parts.fragment:
+        # Never echo credentials, or a query that may hold a token, written into the host field.
+        userinfo = "***@" if "@" in parts.netloc else ""
+        host = f"{parts.scheme}://{userinfo}{parts.netloc.rpartition('@')[2]}{parts.path}"
+        host += "?***" if parts.query or parts.fragment else ""
+    if scheme not in ("http", "https"):
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': host {host!r} uses {scheme}://; Gong's API is https:// "
+            "(e.g. https://us-12345.api.gong.io)"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': host {host!r} must be a plain base URL such as "
+            "https://us-12345.api.gong.io (no credentials, query or fragment)"
+        )
+    try:
+        hostname = parts.hostname
+        url_port = parts.port
+    except ValueError as err:
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': host {host!r} is not a valid URL ({err})"
+        ) from None
+    if not hostname:
+        raise GongConfigError(f"Gong connection '{conn_id}': host {host!r} names no server")
+    if scheme == "http" and not _is_loopback(hostname):
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': refusing to send credentials over plain http to {hostname}; "
+            "use https:// (http is only allowed to localhost/127.0.0.1/::1, e.g. the Gong emulator)"
+        )
+    netloc = f"[{hostname}]" if ":" in hostname else hostname
+    if url_port is not None:
+        netloc += f":{url_port}"
+    elif port:
+        netloc += f":{int(port)}"
+    path = parts.path.rstrip("/")
+    if path.lower().endswith("/v2"):
+        path = path[:-3].rstrip("/")
+    if "/v2/" in f"{path.lower()}/":
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': host {host!r} names an endpoint ({parts.path}); give the base "
+            f"URL alone, e.g. {scheme}://{netloc} (the hook adds /v2/... to every call)"
+        )
+    return f"{scheme}://{netloc}{path}"
+
+
+def _is_loopback(hostname: str) -> bool:
+    if hostname.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def _number(argument: float | None, extras: dict[str, Any], name: str, default: float, conn_id: str) -> float:
+    """The argument if given, else the extra (a number, or a numeric string from a URI), else default."""
+    source = "argument" if argument is not None else "extra"
+    raw: Any = argument if argument is not None else _extra(extras, name)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return default
+    return checked_setting(name, raw, f"{source} '{name}' of Gong connection '{conn_id}'")
+
+
+def checked_setting(name: str, raw: Any, where: str) -> float:
+    """
+    Check one numeric setting against :data:`SETTING_RANGES`; return it as a float.
+
+    :param name: The setting, e.g. ``"timeout"``.
+    :param raw: The value given (a number, or a numeric string from a connection URI).
+    :param where: Whose setting it is, for the message, e.g. ``"extra 'timeout' of Gong connection 'x'"``.
+    :raises GongConfigError: naming the setting, the value and the allowed range.
+    """
+    allowed = SETTING_RANGES[name]
+    problem = f"{where} must be {allowed.describe()}, got {raw!r}"
+    if isinstance(raw, bool):
+        raise GongConfigError(problem)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError, OverflowError):
+        raise GongConfigError(problem) from None
+    if not math.isfinite(value) or not allowed.admits(value):
+        raise GongConfigError(problem)
+    return value
+
+
+def check_hook_params(params: Mapping[str, Any] | None, *, owner: str) -> dict[str, Any]:
+    """
+    Check an operator's or sensor's ``hook_params`` before any run: known keys, values in range.
+
+    ``None`` values are kept (they mean "the connection's extra, else the default").
+
+    :param params: The keyword arguments meant for :class:`GongHook`.
+    :param owner: Who passed them, for the message (e.g. the task id).
+    :raises GongConfigError: naming an unknown key (with the known ones) or a value out of range.
+    """
+    given = dict(params or {})
+    unknown = sorted(str(key) for key in given if key not in HOOK_PARAMS)
+    if unknown:
+        raise GongConfigError(
+            f"{owner}: unknown hook_params key(s) {unknown}; GongHook accepts {list(HOOK_PARAMS)}"
+        )
+    for key, value in given.items():
+        if value is not None:
+            checked_setting(key, value, f"{owner}: hook_params '{key}'")
+    return given
+
+
+def _extra(extras: dict[str, Any], name: str) -> Any:
+    """An extra by its bare name, or by the ``extra__gong__`` prefixed name older UIs stored."""
+    value = extras.get(name)
+    return extras.get(f"extra__gong__{name}") if value is None else value
