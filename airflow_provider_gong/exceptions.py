@@ -8,9 +8,10 @@ from an answer of Gong carries ``status_code``, ``request_id`` (what Gong suppor
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
-from airflow.sdk.exceptions import AirflowException
+from airflow_provider_gong.version_compat import AirflowException
 
 __all__ = [
     "GongApiError",
@@ -26,12 +27,13 @@ __all__ = [
     "GongServerError",
     "GongTimeoutError",
     "api_error_class",
+    "auth_hint",
     "describe_keys",
     "error_from_answer",
     "redact",
 ]
 
-#: The OAuth scope every call of this provider needs.
+#: The OAuth scope of Gong's users API (the hint of a 401/403 that names no endpoint).
 USERS_SCOPE = "api:users:read"
 #: At most this much of a body that is not Gong's JSON is quoted in an error.
 EXCERPT_CHARS = 200
@@ -40,7 +42,64 @@ REDACTED = "***"
 
 
 class GongError(AirflowException):
-    """Base class of every error raised by the Gong provider."""
+    """
+    Base class of every error raised by the Gong provider.
+
+    Every error serialises one way: :meth:`to_json` gives its class name, its message and the keyword
+    arguments that rebuild it (:attr:`fields`), and :meth:`from_json` rebuilds it. Pickling, Airflow's
+    ``serialize()`` and the trigger's events all use them.
+
+    :param message: What went wrong.
+    """
+
+    #: The keyword arguments of ``__init__`` that, with the class, rebuild the error.
+    fields: ClassVar[tuple[str, ...]] = ("message",)
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+
+    @property
+    def message(self) -> str:
+        """The error's text."""
+        return str(self)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return ``{"error_type": <class name>, "message": ..., <fields>}``, all JSON."""
+        data: dict[str, Any] = {"error_type": type(self).__name__, "message": str(self)}
+        for name in self.fields:
+            value = getattr(self, name)
+            data[name] = list(value) if isinstance(value, (list, tuple)) else value
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> GongError:
+        """
+        Rebuild an error from :meth:`to_json` (an unknown class gives a :class:`GongError` with the message).
+
+        :param data: What :meth:`to_json` returned (extra keys are ignored).
+        """
+        found = _CLASSES.get(str(data.get("error_type")))
+        error_cls: type[GongError] = found if found is not None else GongError
+        kwargs = {name: data[name] for name in error_cls.fields if name in data}
+        try:
+            return error_cls(**kwargs)
+        except (TypeError, ValueError):
+            return GongError(str(data.get("message") or "Gong error"))
+
+    def serialize(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        """Airflow's form of an exception: the class path and the keyword arguments that rebuild it."""
+        data = self.to_json()
+        del data["error_type"]
+        kwargs = {name: data[name] for name in self.fields}
+        return f"{type(self).__module__}.{type(self).__qualname__}", (), kwargs
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only arguments do not survive the default pickling of exceptions.
+        return (_rebuild, (self.to_json(),))
+
+
+def _rebuild(data: dict[str, Any]) -> GongError:
+    return GongError.from_json(data)
 
 
 class GongConfigError(GongError, ValueError):
@@ -59,8 +118,10 @@ class GongConnectionError(GongError):
     :param retryable: Whether another attempt may succeed (a TLS certificate error will not).
     """
 
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
-        self.retryable = retryable
+    fields: ClassVar[tuple[str, ...]] = ("message", "retryable")
+
+    def __init__(self, message: str = "", *, retryable: bool = True) -> None:
+        self.retryable = bool(retryable)
         super().__init__(message)
 
 
@@ -82,8 +143,18 @@ class GongApiError(GongError):
     :param retry_after: Seconds Gong asked to wait (its ``Retry-After`` on a 429 or a 503), or ``None``.
     """
 
+    fields: ClassVar[tuple[str, ...]] = (
+        "status_code",
+        "method",
+        "path",
+        "request_id",
+        "errors",
+        "detail",
+        "hint",
+        "retry_after",
+    )
     #: The hint of every error of this class that is not given one.
-    default_hint: str | None = None
+    default_hint: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -97,14 +168,14 @@ class GongApiError(GongError):
         hint: str | None = None,
         retry_after: float | None = None,
     ) -> None:
-        self.status_code: int = status_code  # type: ignore[assignment]  # AirflowException: HTTPStatus
+        self.status_code: int = int(status_code)  # type: ignore[assignment]  # AirflowException: HTTPStatus
         self.method = method
         self.path = path
         self.request_id = request_id
         self.errors: list[str] = list(errors or [])
         self.detail = detail
         self.hint = hint or self.default_hint
-        self.retry_after = retry_after
+        self.retry_after = None if retry_after is None else float(retry_after)
         super().__init__(self._compose())
 
     def _compose(self) -> str:
@@ -116,37 +187,58 @@ class GongApiError(GongError):
             message += f". {self.hint}"
         return message
 
-    def __reduce__(self) -> tuple[object, ...]:
-        # Keyword-only arguments do not survive the default pickling of exceptions: rebuild from the
-        # message and every attribute (those set after construction too, e.g. ``missing_ids``).
-        return (_rebuild_api_error, (type(self), self.args, dict(self.__dict__)))
-
-
-def _rebuild_api_error(
-    cls: type[GongApiError], args: tuple[object, ...], state: dict[str, object]
-) -> GongApiError:
-    error = cls.__new__(cls)
-    Exception.__init__(error, *args)
-    error.__dict__.update(state)
-    return error
-
 
 class GongBadRequestError(GongApiError):
     """400: Gong found the request malformed. Not retried."""
 
 
-class GongAuthError(GongApiError):
-    """401 or 403: the credentials, their scope or the tenant base URL are wrong. Not retried."""
+def auth_hint(scopes: tuple[str, ...]) -> str:
+    """
+    What to check after a 401 or 403 of an endpoint: the credentials, its scopes, the base URL.
 
-    default_hint = (
-        f"Check the access key and secret (or OAuth token), that they carry the scope '{USERS_SCOPE}', "
+    :param scopes: The endpoint's scopes (:attr:`Endpoint.scopes
+        <airflow_provider_gong.endpoints.Endpoint.scopes>`), the always-required one first.
+    """
+    if not scopes:
+        carry = ""
+    elif len(scopes) == 1:
+        carry = f", that they carry the scope '{scopes[0]}'"
+    else:
+        rest = ", ".join(f"'{scope}'" for scope in scopes[1:])
+        carry = f", that they carry the scope '{scopes[0]}' (and {rest} where the call needs it)"
+    return (
+        f"Check the access key and secret (or OAuth token){carry}, "
         "and that the connection's host is your company's own Gong API base URL "
         "(e.g. https://us-12345.api.gong.io, shown next to the API keys in Gong)"
     )
 
 
+class GongAuthError(GongApiError):
+    """401 or 403: the credentials, their scope or the tenant base URL are wrong. Not retried."""
+
+    default_hint = auth_hint((USERS_SCOPE,))
+
+
 class GongNotFoundError(GongApiError):
-    """404: the user (or users) asked for do not exist. Not retried."""
+    """
+    404: what was asked for does not exist. Not retried.
+
+    :param missing_ids: A fetch by ids: the ids Gong returned nothing for (empty otherwise).
+    """
+
+    fields: ClassVar[tuple[str, ...]] = (*GongApiError.fields, "missing_ids")
+
+    def __init__(
+        self,
+        status_code: int,
+        method: str,
+        path: str,
+        *,
+        missing_ids: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.missing_ids: list[str] = [str(uid) for uid in missing_ids or []]
+        super().__init__(status_code, method, path, **kwargs)
 
 
 class GongRateLimitError(GongApiError):
@@ -167,6 +259,26 @@ class GongIncompleteAnswerError(GongApiError):
     Gong's answer was cut short or cannot be decoded: JSON that ends early behind a correct
     ``Content-Length``, or a corrupt compressed body. Transient: retried with backoff.
     """
+
+
+#: Every error class by name, for :meth:`GongError.from_json`.
+_CLASSES: dict[str, type[GongError]] = {
+    cls.__name__: cls
+    for cls in (
+        GongError,
+        GongConfigError,
+        GongResultTooLargeError,
+        GongConnectionError,
+        GongTimeoutError,
+        GongApiError,
+        GongBadRequestError,
+        GongAuthError,
+        GongNotFoundError,
+        GongRateLimitError,
+        GongServerError,
+        GongIncompleteAnswerError,
+    )
+}
 
 
 def api_error_class(status_code: int) -> type[GongApiError]:
@@ -199,6 +311,7 @@ def error_from_answer(
     retry_after: float | None = None,
     hint: str | None = None,
     secrets: tuple[str, ...] = (),
+    scopes: tuple[str, ...] | None = None,
 ) -> GongApiError:
     """
     Build the typed error for an answer of Gong: an error status, or a 2xx whose body is not a JSON object.
@@ -216,6 +329,7 @@ def error_from_answer(
     :param hint: An extra sentence telling the user what to do.
     :param secrets: Credential values (and the ``Authorization`` value) to redact from whatever of the
         body the error quotes: a proxy's error page may echo the request's headers.
+    :param scopes: The endpoint's scopes, named by the hint of a 401 or 403 (``None``: the users scope).
     """
     success = 200 <= status_code < 300
     errors = [] if success else [redact(item, secrets) for item in _errors_of(body)]
@@ -224,6 +338,8 @@ def error_from_answer(
     cls = GongApiError if success else api_error_class(status_code)
     if success and body is None and _looks_like_json(text, content_type):
         cls = GongIncompleteAnswerError
+    if cls is GongAuthError and hint is None and scopes is not None:
+        hint = auth_hint(scopes)
     return cls(
         status_code,
         method,

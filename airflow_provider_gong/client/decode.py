@@ -1,21 +1,27 @@
-"""What the sync hook (requests) and the async trigger (httpx) share about one HTTP answer of Gong.
+"""What the sync transport (requests) and the async one (httpx) share about one HTTP answer of Gong.
 
 Both transports hand the status, the headers and the body bytes of an answer to :func:`decode_answer`,
-and build their transport failures with :func:`timeout_error` and :func:`connection_error`, so an answer
+and turn what their library raised into the provider's errors with :func:`transport_error`, so an answer
 or a failure reads the same, and is retried the same, whichever path met it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import ssl
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+
+import httpx
+import requests
 
 from airflow_provider_gong.client.retry import RETRY_AFTER_STATUSES, parse_retry_after
 from airflow_provider_gong.exceptions import (
     GongApiError,
     GongConnectionError,
+    GongError,
     GongIncompleteAnswerError,
     GongTimeoutError,
     error_from_answer,
@@ -29,6 +35,7 @@ __all__ = [
     "incomplete_error",
     "redirect_error",
     "timeout_error",
+    "transport_error",
 ]
 
 #: How much longer than ``timeout`` one attempt may take before it is cut: the time to notice the
@@ -46,6 +53,7 @@ def decode_answer(
     url: str,
     secrets: tuple[str, ...] = (),
     max_retry_wait: float | None = None,
+    scopes: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """
     Return the JSON object of a successful answer, or raise the typed error the answer calls for.
@@ -66,6 +74,7 @@ def decode_answer(
     :param secrets: Credential values to keep out of the error's text.
     :param max_retry_wait: The longest wait the caller sleeps itself: a longer ``Retry-After`` gets a hint
         naming the ways to wait it out.
+    :param scopes: The endpoint's OAuth scopes, named by the hint of a 401 or 403.
     """
     if 300 <= status < 400:
         raise redirect_error(status, headers.get("Location"), method, path, url, secrets)
@@ -99,7 +108,59 @@ def decode_answer(
         retry_after=retry_after,
         hint=hint,
         secrets=secrets,
+        scopes=scopes,
     )
+
+
+def transport_error(
+    error: BaseException,
+    method: str,
+    path: str,
+    base_url: str,
+    timeout: float,
+    *,
+    status: int = 0,
+    expired: bool = False,
+) -> GongError | None:
+    """
+    The provider's error for what a transport (requests or httpx) raised in one attempt.
+
+    :param error: What the HTTP library raised.
+    :param method: HTTP method.
+    :param path: URL path.
+    :param base_url: Gong API base URL.
+    :param timeout: The attempt's bound, in seconds.
+    :param status: The answer's status, when its headers had arrived.
+    :param expired: Whether the attempt's deadline cut it.
+    :return: The typed error, or ``None`` when the error is not the transport's (re-raise it as is).
+    """
+    if isinstance(error, GongError):
+        return None  # already the provider's (e.g. a refused redirect)
+    if expired or isinstance(error, (requests.Timeout, httpx.TimeoutException, asyncio.TimeoutError)):
+        return timeout_error(method, path, base_url, timeout)
+    if isinstance(error, (requests.exceptions.ContentDecodingError, httpx.DecodingError)):
+        return incomplete_error(method, path, status or 200, error)
+    if isinstance(error, requests.exceptions.SSLError) or (
+        isinstance(error, httpx.TransportError) and _caused_by_tls(error)
+    ):
+        return connection_error(method, path, base_url, error, tls=True)
+    if isinstance(
+        error, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, httpx.TransportError)
+    ):
+        return connection_error(method, path, base_url, error)
+    return None
+
+
+def _caused_by_tls(error: BaseException) -> bool:
+    """Whether an httpx error was caused by TLS (httpx wraps ``ssl.SSLError`` in a ``ConnectError``)."""
+    seen: BaseException | None = error
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def redirect_error(

@@ -13,9 +13,17 @@ import operator
 import re
 from collections.abc import Iterable
 
-__all__ = ["MAX_ID_DIGITS", "parse_user_ids", "split_list", "validate_user_id", "validate_user_ids"]
+__all__ = [
+    "MAX_ID_DIGITS",
+    "parse_user_ids",
+    "split_list",
+    "validate_id",
+    "validate_ids",
+    "validate_user_id",
+    "validate_user_ids",
+]
 
-#: Gong's documented maximum length of a user id.
+#: Gong's documented maximum length of an id (users, calls, ...).
 MAX_ID_DIGITS = 20
 
 _ID_RE = re.compile(rf"[0-9]{{1,{MAX_ID_DIGITS}}}")
@@ -27,7 +35,7 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def validate_user_id(user_id: object) -> str:
+def validate_id(user_id: object, what: str = "user") -> str:
     """
     Return a Gong user id as the string Gong expects, or raise ``ValueError`` naming the bad value.
 
@@ -36,10 +44,11 @@ def validate_user_id(user_id: object) -> str:
     does not.
 
     :param user_id: The id to check.
+    :param what: What the id names, for the message (``"user"``, ``"call"``).
     """
     if isinstance(user_id, bool) or not isinstance(user_id, (str, numbers.Integral)):
         raise ValueError(
-            f"Invalid Gong user id {_show(user_id)}: expected a string or integer of 1-{MAX_ID_DIGITS} "
+            f"Invalid Gong {what} id {_show(user_id)}: expected a string or integer of 1-{MAX_ID_DIGITS} "
             f"digits, got {type(user_id).__name__}"
         )
     text = user_id.strip() if isinstance(user_id, str) else str(operator.index(user_id))
@@ -49,12 +58,12 @@ def validate_user_id(user_id: object) -> str:
         elif text.isascii() and text.isdigit():
             reason = f"it has {len(text)} digits, more than Gong's {MAX_ID_DIGITS}"
         else:
-            reason = f"Gong user ids are 1-{MAX_ID_DIGITS} digits only"
-        raise ValueError(f"Invalid Gong user id {_show(user_id)}: {reason}")
+            reason = f"Gong {what} ids are 1-{MAX_ID_DIGITS} digits only"
+        raise ValueError(f"Invalid Gong {what} id {_show(user_id)}: {reason}")
     return text
 
 
-def validate_user_ids(user_ids: Iterable[object]) -> list[str]:
+def validate_ids(user_ids: Iterable[object], what: str = "user") -> list[str]:
     """
     Validate every id of a collection; return them as strings, first occurrences only, in input order.
 
@@ -62,23 +71,43 @@ def validate_user_ids(user_ids: Iterable[object]) -> list[str]:
     with its position, so nothing is sent when any id is wrong.
 
     :param user_ids: A list, tuple or other iterable of ids (not a string or a mapping).
+    :param what: What the ids name, for the message (``"user"``, ``"call"``).
     """
     if isinstance(user_ids, (str, bytes, dict)) or not isinstance(user_ids, Iterable):
         raise ValueError(
-            f"Invalid Gong user ids {_show(user_ids)}: expected a list of ids, got {type(user_ids).__name__}"
+            f"Invalid Gong {what} ids {_show(user_ids)}: expected a list of ids, "
+            f"got {type(user_ids).__name__}"
         )
     seen: dict[str, None] = {}
     problems: list[str] = []
     for position, raw in enumerate(user_ids):
         try:
-            seen.setdefault(validate_user_id(raw), None)
+            seen.setdefault(validate_id(raw, what), None)
         except ValueError as err:
             problems.append(f"[{position}] {err}")
     if problems:
         shown = "; ".join(problems[:10])
         more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
-        raise ValueError(f"{len(problems)} invalid Gong user id(s): {shown}{more}")
+        raise ValueError(f"{len(problems)} invalid Gong {what} id(s): {shown}{more}")
     return list(seen)
+
+
+def validate_user_id(user_id: object) -> str:
+    """
+    :func:`validate_id` for a user id.
+
+    :param user_id: The id to check.
+    """
+    return validate_id(user_id)
+
+
+def validate_user_ids(user_ids: Iterable[object]) -> list[str]:
+    """
+    :func:`validate_ids` for user ids.
+
+    :param user_ids: The ids to check.
+    """
+    return validate_ids(user_ids)
 
 
 def _decode_list(value: str, text: str, what: str) -> list[object]:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
-__all__ = ["JITTER_MARGIN", "HookPacer", "Pacer", "shared_pacer"]
+__all__ = ["DEFAULT_PACERS", "JITTER_MARGIN", "HookPacer", "Pacer", "PacerRegistry", "shared_pacer"]
 
 #: Calls are spaced this much wider than ``1 / calls_per_second``: network jitter can bring two calls
 #: closer together at Gong than they left here, and a call that lands early is a 429.
@@ -154,36 +154,76 @@ class _Company(NamedTuple):
     by_rate: dict[float, HookPacer]
 
 
-_registry: dict[tuple[str, str], _Company] = {}
-_registry_lock = threading.Lock()
+class PacerRegistry:
+    """
+    The pacers of a process, one schedule per company: what :func:`shared_pacer` hands out.
+
+    Hooks and triggers use :data:`DEFAULT_PACERS`; pass your own (``GongHook(pacers=...)``) for a pace
+    shared only among some hooks, or to run pacers on a fake clock and sleep in tests.
+
+    :param clock: Monotonic clock of every pacer it builds.
+    :param sleep: Sleep function of every pacer it builds.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._companies: dict[tuple[str, str], _Company] = {}
+        self._lock = threading.Lock()
+
+    def pacer_for(self, base_url: str, credential: str, calls_per_second: float) -> Pacer:
+        """
+        Return the pace of a hook of one Gong company (base URL + credentials) that asked this rate.
+
+        Hooks of a company share one schedule; its rate is the highest any of them asked, so a later hook
+        never slows down the others, nor speeds up one that asked less: a hook that asked a lower rate
+        gets a :class:`HookPacer` that also spaces its calls at its own rate. Hooks that ask the same rate
+        get the same pacer, so together they keep that rate. A hook with pacing off (``0``) gets a pacer
+        of its own and leaves the shared schedule as it is. The credential is only kept as a SHA-256
+        digest.
+
+        :param base_url: Gong API base URL.
+        :param credential: The ``Authorization`` value (hashed, never stored).
+        :param calls_per_second: Allowed rate; ``0`` or less switches pacing off.
+        """
+        if calls_per_second <= 0:
+            # Pacing off for this hook only: it must not switch off the pace of the company's other hooks.
+            return Pacer(0, clock=self._clock, sleep=self._sleep)
+        rate = float(calls_per_second)
+        key = (base_url, hashlib.sha256(credential.encode()).hexdigest())
+        with self._lock:
+            company = self._companies.get(key)
+            if company is None:
+                company = _Company(Pacer(rate, clock=self._clock, sleep=self._sleep), {})
+                self._companies[key] = company
+            elif rate > company.pacer.calls_per_second:
+                company.pacer.set_rate(rate)
+            pacer = company.by_rate.get(rate)
+            if pacer is None:
+                pacer = company.by_rate[rate] = HookPacer(company.pacer, rate)
+        return pacer
+
+    def clear(self) -> None:
+        """Forget every company's schedule (a new process, as far as pacing goes)."""
+        with self._lock:
+            self._companies.clear()
+
+
+#: The pacers hooks and triggers share unless given others.
+DEFAULT_PACERS = PacerRegistry()
 
 
 def shared_pacer(base_url: str, credential: str, calls_per_second: float) -> Pacer:
     """
-    Return the pace of a hook of one Gong company (base URL + credentials) that asked this rate.
-
-    Hooks of a company share one schedule; its rate is the highest any of them asked in this process, so
-    a later hook never slows down the others, nor speeds up one that asked less: a hook that asked a lower
-    rate gets a :class:`HookPacer` that also spaces its calls at its own rate. Hooks that ask the same rate
-    get the same pacer, so together they keep that rate. A hook with pacing off (``0``) gets a pacer of
-    its own and leaves the shared schedule as it is. The credential is only kept as a SHA-256 digest.
+    :meth:`PacerRegistry.pacer_for` of :data:`DEFAULT_PACERS`.
 
     :param base_url: Gong API base URL.
     :param credential: The ``Authorization`` value (hashed, never stored).
     :param calls_per_second: Allowed rate; ``0`` or less switches pacing off.
     """
-    if calls_per_second <= 0:
-        # Pacing off for this hook only: it must not switch off the pace of the company's other hooks.
-        return Pacer(0)
-    rate = float(calls_per_second)
-    key = (base_url, hashlib.sha256(credential.encode()).hexdigest())
-    with _registry_lock:
-        company = _registry.get(key)
-        if company is None:
-            company = _registry[key] = _Company(Pacer(rate), {})
-        elif rate > company.pacer.calls_per_second:
-            company.pacer.set_rate(rate)
-        pacer = company.by_rate.get(rate)
-        if pacer is None:
-            pacer = company.by_rate[rate] = HookPacer(company.pacer, rate)
-    return pacer
+    return DEFAULT_PACERS.pacer_for(base_url, credential, calls_per_second)

@@ -12,9 +12,10 @@ at most 24 h); anything else waits an exponential backoff with jitter, capped.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -97,6 +98,7 @@ class RetryPolicy:
     :param backoff_max: Cap of one backoff wait, in seconds.
     :param backoff_jitter: Up to this many random seconds added to each backoff wait.
     :param sleep: The sleep function (injectable so tests need not sleep for real).
+    :param asleep: The async sleep of :meth:`acall` (injectable likewise).
     :param retry_rate_limits: Retry 429s (the default); ``False`` raises them at once, for a probe whose
         caller waits out the limit itself.
     """
@@ -107,6 +109,7 @@ class RetryPolicy:
     backoff_max: float = 30.0
     backoff_jitter: float = 1.0
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    asleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, compare=False)
     retry_rate_limits: bool = True
 
     def is_retryable(self, error: BaseException) -> bool:
@@ -174,6 +177,23 @@ class RetryPolicy:
                 raise failed.pop()
             return attempt()
 
+        retrying = tenacity.Retrying(sleep=self.sleep, **self._tenacity(log, what))
+        return retrying(replay_then_attempt)
+
+    async def acall(self, attempt: Callable[[], Awaitable[T]], *, log: _Logger, what: str) -> T:
+        """
+        :meth:`call` for a coroutine: the same retries, waits and logs, sleeping with :attr:`asleep`.
+
+        :param attempt: Returns one try of the call (a coroutine); raises a provider error on failure.
+        :param log: Where retries are logged.
+        :param what: The call in words for the log.
+        """
+        retrying = tenacity.AsyncRetrying(sleep=self.asleep, **self._tenacity(log, what))
+        return await retrying(attempt)
+
+    def _tenacity(self, log: _Logger, what: str) -> dict[str, Any]:
+        """What the sync and the async tenacity runs share: which errors, how many, how long, the log."""
+
         def before_sleep(state: tenacity.RetryCallState) -> None:
             error = state.outcome.exception() if state.outcome else None
             wait = state.next_action.sleep if state.next_action else 0.0
@@ -186,15 +206,13 @@ class RetryPolicy:
                 wait,
             )
 
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception(self.is_retryable),
-            stop=tenacity.stop_after_attempt(self.max_retries + 1),
-            wait=self.wait,
-            sleep=self.sleep,
-            before_sleep=before_sleep,
-            reraise=True,
-        )
-        return retrying(replay_then_attempt)
+        return {
+            "retry": tenacity.retry_if_exception(self.is_retryable),
+            "stop": tenacity.stop_after_attempt(self.max_retries + 1),
+            "wait": self.wait,
+            "before_sleep": before_sleep,
+            "reraise": True,
+        }
 
 
 def _describe(error: BaseException | None) -> str:

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
+from airflow_provider_gong import __version__
 from airflow_provider_gong.exceptions import GongConfigError
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_CONN_ID",
     "HOOK_PARAMS",
     "SETTING_RANGES",
+    "USER_AGENT",
     "ConnectionFields",
     "GongSettings",
     "check_hook_params",
@@ -28,6 +31,12 @@ __all__ = [
     "normalize_base_url",
     "settings_from_connection",
 ]
+
+
+#: The connection id hooks, operators, sensors and triggers use when given none.
+DEFAULT_CONN_ID = "gong_default"
+#: What every request of the provider says it is.
+USER_AGENT = f"airflow-provider-gong/{__version__}"
 
 
 class ConnectionFields(Protocol):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 import threading
 import time
 
 import pytest
 
-from airflow_provider_gong.client import pacing
-from airflow_provider_gong.client.pacing import JITTER_MARGIN, Pacer, shared_pacer
+from airflow_provider_gong.client.pacing import JITTER_MARGIN, Pacer, PacerRegistry, shared_pacer
 
 
 class FakeTime:
@@ -19,6 +17,7 @@ class FakeTime:
     def __init__(self, start: float = 1000.0) -> None:
         self.now = start
         self.sleeps: list[float] = []
+        self.pacers = PacerRegistry(clock=self.clock, sleep=self.sleep)
 
     def clock(self) -> float:
         return self.now
@@ -26,11 +25,6 @@ class FakeTime:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
-
-
-@pytest.fixture(autouse=True)
-def _fresh_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pacing, "_registry", {})
 
 
 def test_jitter_margin_is_small_and_positive() -> None:
@@ -187,11 +181,9 @@ COMPANY = ("https://us-1.api.gong.io", "Basic a2V5OnNlY3JldA==")
 
 
 @pytest.fixture
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    """Shared pacers on a fake clock (the hook's pacers come from ``shared_pacer``, not built here)."""
-    fake = FakeTime()
-    monkeypatch.setattr(pacing, "Pacer", functools.partial(Pacer, clock=fake.clock, sleep=fake.sleep))
-    return fake
+def fake_time() -> FakeTime:
+    """A clock and a sleep that only count; ``fake_time.pacers`` builds its pacers on them."""
+    return FakeTime()
 
 
 def _sent(fake: FakeTime, pacer: Pacer, calls: int = 1) -> list[float]:
@@ -220,11 +212,11 @@ def test_shared_pacer_one_object_per_company_and_rate() -> None:
 @pytest.mark.parametrize("order", ["explicit first", "default first"])
 def test_an_explicit_lower_rate_holds_whatever_other_hooks_ask(fake_time: FakeTime, order: str) -> None:
     if order == "explicit first":
-        slow = shared_pacer(*COMPANY, 1)
-        fast = shared_pacer(*COMPANY, 3)
+        slow = fake_time.pacers.pacer_for(*COMPANY, 1)
+        fast = fake_time.pacers.pacer_for(*COMPANY, 3)
     else:
-        fast = shared_pacer(*COMPANY, 3)
-        slow = shared_pacer(*COMPANY, 1)
+        fast = fake_time.pacers.pacer_for(*COMPANY, 3)
+        slow = fake_time.pacers.pacer_for(*COMPANY, 1)
 
     slow_sent, all_sent = [], []
     for _ in range(10):
@@ -241,7 +233,7 @@ def test_an_explicit_lower_rate_holds_whatever_other_hooks_ask(fake_time: FakeTi
 @pytest.mark.parametrize("order", ["explicit first", "default first"])
 def test_the_company_keeps_the_highest_rate_asked(fake_time: FakeTime, order: str) -> None:
     rates = [1, 3] if order == "explicit first" else [3, 1]
-    pacers = {rate: shared_pacer(*COMPANY, rate) for rate in rates}
+    pacers = {rate: fake_time.pacers.pacer_for(*COMPANY, rate) for rate in rates}
 
     fast_alone = _sent(fake_time, pacers[3], 4)  # the slow hook is idle: the fast one keeps its pace
 
@@ -249,8 +241,8 @@ def test_the_company_keeps_the_highest_rate_asked(fake_time: FakeTime, order: st
 
 
 def test_own_spacing_counts_from_when_the_call_leaves(fake_time: FakeTime) -> None:
-    slow = shared_pacer(*COMPANY, 2)
-    fast = shared_pacer(*COMPANY, 3)
+    slow = fake_time.pacers.pacer_for(*COMPANY, 2)
+    fast = fake_time.pacers.pacer_for(*COMPANY, 3)
     slow_sent = _sent(fake_time, slow)
     # The fast hook books the company's next slots; the slow hook's call must queue behind them.
     fast_sent = _sent(fake_time, fast, 3)
@@ -263,8 +255,8 @@ def test_own_spacing_counts_from_when_the_call_leaves(fake_time: FakeTime) -> No
 
 
 def test_hold_off_applies_to_every_hook_of_the_company(fake_time: FakeTime) -> None:
-    slow = shared_pacer(*COMPANY, 1)
-    fast = shared_pacer(*COMPANY, 3)
+    slow = fake_time.pacers.pacer_for(*COMPANY, 1)
+    fast = fake_time.pacers.pacer_for(*COMPANY, 3)
     _sent(fake_time, slow)
     started = fake_time.now
 
@@ -310,6 +302,8 @@ def test_a_slow_hook_shared_by_threads_keeps_its_own_pace() -> None:
 
 
 def test_shared_pacer_keeps_no_credential() -> None:
-    shared_pacer("https://us-1.api.gong.io", "Basic c2VjcmV0LWNyZWRlbnRpYWw=", 3)
+    registry = PacerRegistry()
+    pacer = registry.pacer_for("https://us-1.api.gong.io", "Basic c2VjcmV0LWNyZWRlbnRpYWw=", 3)
 
-    assert "c2VjcmV0LWNyZWRlbnRpYWw=" not in repr(pacing._registry)
+    kept = repr(vars(registry)) + repr(vars(pacer))  # the companies' keys, each pacer's state
+    assert "c2VjcmV0LWNyZWRlbnRpYWw=" not in kept

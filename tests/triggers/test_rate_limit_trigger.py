@@ -6,10 +6,11 @@ import importlib
 import json
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from conftest import FakeTime
 
 from airflow_provider_gong.exceptions import GongAuthError, GongError, GongRateLimitError
 from airflow_provider_gong.testing import GongEmulator
@@ -17,7 +18,6 @@ from airflow_provider_gong.triggers.rate_limit import (
     GongRateLimitTrigger,
     error_event,
     error_from_event,
-    moment_in,
 )
 
 RunTrigger = Callable[[Any], list[dict[str, Any]]]
@@ -56,6 +56,7 @@ def test_serialize_round_trips_through_the_classpath() -> None:
         "timeout": 7.5,
         "max_retries": 1,
         "payload": {"resume": {"cursor": "abc", "next_index": 0}, "count": 200},
+        "probe_endpoint": "listUsers",
     }
 
 
@@ -71,7 +72,11 @@ def test_bad_arguments_fail_when_the_trigger_is_built() -> None:
 
 @pytest.mark.parametrize("auth", ["basic", "bearer"])
 def test_waits_out_retry_after_then_fires_ok(
-    gong_emulator: GongEmulator, monkeypatch: pytest.MonkeyPatch, run_trigger: RunTrigger, auth: str
+    gong_emulator: GongEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    run_trigger: RunTrigger,
+    auth: str,
+    fake_time: FakeTime,
 ) -> None:
     # The connection comes from the environment, looked up asynchronously (JSON form, and URI form
     # with the OAuth token in the extras).
@@ -81,9 +86,9 @@ def test_waits_out_retry_after_then_fires_ok(
     monkeypatch.setenv("AIRFLOW_CONN_GONG_WAIT", value)
     gong_emulator.fail_next({"status": 429, "retry_after": "1"})
 
-    started = time.monotonic()
-    events = run_trigger(GongRateLimitTrigger("gong_wait", payload={"keep": [1, "two"]}))
-    elapsed = time.monotonic() - started
+    events = run_trigger(
+        GongRateLimitTrigger("gong_wait", payload={"keep": [1, "two"]}, **fake_time.injected())
+    )
 
     assert len(events) == 1
     event = events[0]
@@ -91,26 +96,29 @@ def test_waits_out_retry_after_then_fires_ok(
     assert event["probes"] == 2
     assert event["payload"] == {"keep": [1, "two"]}
     assert json.loads(json.dumps(event)) == event
-    assert 1.0 <= elapsed < 5.0, elapsed
+    assert fake_time.sleeps == [1.0]  # Gong's Retry-After, exactly
+    assert event["waited"] == 1.0
     assert _list_calls(gong_emulator) == {"429": 1, "200": 1}
 
 
 def test_sleeps_until_resume_at_before_the_first_probe(
-    gong_emulator: GongEmulator, gong_emulator_connection: str, run_trigger: RunTrigger
+    gong_emulator: GongEmulator, gong_emulator_connection: str, run_trigger: RunTrigger, fake_time: FakeTime
 ) -> None:
-    started = time.monotonic()
-    events = run_trigger(GongRateLimitTrigger(gong_emulator_connection, resume_at=moment_in(1.0)))
-    elapsed = time.monotonic() - started
+    trigger = GongRateLimitTrigger(
+        gong_emulator_connection, resume_at=fake_time.in_(90.0), **fake_time.injected()
+    )
+    events = run_trigger(trigger)
 
     assert [event["status"] for event in events] == ["ok"]
     assert events[0]["probes"] == 1
-    assert 0.9 <= elapsed < 4.0, elapsed
+    assert fake_time.sleeps == [pytest.approx(90.0)]
     assert _list_calls(gong_emulator) == {"200": 1}
 
 
 def test_daily_limit_of_the_emulator_is_waited_out(
     gong_emulator: GongEmulator, gong_emulator_connection: str, run_trigger: RunTrigger
 ) -> None:
+    # The emulator's day passes in real time, so this one test waits for real (about 2 s).
     gong_emulator.configure(rate_per_day=1, day_seconds=2.0)
     gong_emulator.reset()
     spend = run_trigger(GongRateLimitTrigger(gong_emulator_connection))  # spends the day's only call
@@ -127,30 +135,28 @@ def test_daily_limit_of_the_emulator_is_waited_out(
 
 
 def test_a_429_without_retry_after_backs_off(
-    gong_emulator: GongEmulator, gong_emulator_connection: str, run_trigger: RunTrigger
+    gong_emulator: GongEmulator, gong_emulator_connection: str, run_trigger: RunTrigger, fake_time: FakeTime
 ) -> None:
     gong_emulator.fail_next({"status": 429}, {"status": 429})
 
-    started = time.monotonic()
-    events = run_trigger(GongRateLimitTrigger(gong_emulator_connection, backoff=0.5, max_backoff=0.75))
-    elapsed = time.monotonic() - started
+    trigger = GongRateLimitTrigger(
+        gong_emulator_connection, backoff=20, max_backoff=30, **fake_time.injected()
+    )
+    events = run_trigger(trigger)
 
     assert events[0]["status"] == "ok"
     assert events[0]["probes"] == 3
-    # 0.5 s, then doubled but capped at 0.75 s.
-    assert 1.25 <= elapsed < 4.0, elapsed
+    assert fake_time.sleeps == [20.0, 30.0]  # 20 s, then doubled but capped at 30 s
 
 
 def test_wrong_credentials_fail_at_once(
-    gong_emulator: GongEmulator, monkeypatch: pytest.MonkeyPatch, run_trigger: RunTrigger
+    gong_emulator: GongEmulator, monkeypatch: pytest.MonkeyPatch, run_trigger: RunTrigger, fake_time: FakeTime
 ) -> None:
     conn = gong_emulator.connection_dict()
     conn["password"] = "wrong-secret-0001"
     monkeypatch.setenv("AIRFLOW_CONN_GONG_WRONG", json.dumps(conn))
 
-    started = time.monotonic()
-    events = run_trigger(GongRateLimitTrigger("gong_wrong", payload={"n": 1}))
-    elapsed = time.monotonic() - started
+    events = run_trigger(GongRateLimitTrigger("gong_wrong", payload={"n": 1}, **fake_time.injected()))
 
     assert len(events) == 1
     event = events[0]
@@ -160,7 +166,7 @@ def test_wrong_credentials_fail_at_once(
     assert event["request_id"]
     assert event["payload"] == {"n": 1}
     assert "wrong-secret-0001" not in json.dumps(event)
-    assert elapsed < 2.0
+    assert fake_time.sleeps == []
     assert _list_calls(gong_emulator) == {"401": 1}
     error = error_from_event(event)
     assert isinstance(error, GongAuthError)
@@ -169,30 +175,35 @@ def test_wrong_credentials_fail_at_once(
 
 
 def test_server_errors_of_a_probe_are_retried(
-    gong_emulator: GongEmulator, gong_emulator_connection: str, run_trigger: RunTrigger
+    gong_emulator: GongEmulator, gong_emulator_connection: str, run_trigger: RunTrigger, fake_time: FakeTime
 ) -> None:
     gong_emulator.fail_next({"status": 500})
 
-    events = run_trigger(GongRateLimitTrigger(gong_emulator_connection, max_retries=1))
+    events = run_trigger(
+        GongRateLimitTrigger(gong_emulator_connection, max_retries=1, **fake_time.injected())
+    )
 
     assert events[0]["status"] == "ok"
+    [backoff] = fake_time.sleeps  # the hook's backoff, awaited on the trigger's (fake) sleep
+    assert 1.0 <= backoff <= 2.0
     assert _list_calls(gong_emulator) == {"500": 1, "200": 1}
 
 
 def test_a_wait_past_give_up_at_fires_timeout_without_sleeping(
-    gong_emulator: GongEmulator, gong_emulator_connection: str, run_trigger: RunTrigger
+    gong_emulator: GongEmulator, gong_emulator_connection: str, run_trigger: RunTrigger, fake_time: FakeTime
 ) -> None:
     gong_emulator.fail_next({"status": 429, "retry_after": "3600"})
 
-    started = time.monotonic()
-    events = run_trigger(GongRateLimitTrigger(gong_emulator_connection, give_up_at=moment_in(30)))
-    elapsed = time.monotonic() - started
+    trigger = GongRateLimitTrigger(
+        gong_emulator_connection, give_up_at=fake_time.in_(30), **fake_time.injected()
+    )
+    events = run_trigger(trigger)
 
     assert [event["status"] for event in events] == ["timeout"]
     assert "after the wait's end" in events[0]["message"]
-    assert elapsed < 2.0
+    assert fake_time.sleeps == []
     resume_at = datetime.fromisoformat(events[0]["resume_at"])
-    assert resume_at > datetime.now(timezone.utc) + timedelta(minutes=55)
+    assert resume_at == fake_time.now + timedelta(seconds=3600)
 
 
 def test_unknown_connection_is_an_error_event(gong_emulator: GongEmulator, run_trigger: RunTrigger) -> None:

@@ -1,0 +1,146 @@
+"""Gong's users API on the client core: one user, a user's settings history, and every way to list users."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from airflow_provider_gong.client.dates import date_window
+from airflow_provider_gong.client.ids import validate_user_id, validate_user_ids
+from airflow_provider_gong.client.paging import Progress, Resume, expect, fingerprint, pages, records_by_id
+from airflow_provider_gong.endpoints import ENDPOINTS
+from airflow_provider_gong.exceptions import GongNotFoundError
+
+if TYPE_CHECKING:
+    from airflow_provider_gong.client.core import GongClient
+
+__all__ = ["get_user", "get_user_settings_history", "iter_users"]
+
+GET_USER = ENDPOINTS["getUser"]
+USER_HISTORY = ENDPOINTS["getUserHistory"]
+LIST_USERS = ENDPOINTS["listUsers"]
+USERS_EXTENSIVE = ENDPOINTS["listMultipleUsers"]
+
+
+def get_user(client: GongClient, user_id: str | int) -> dict[str, Any]:
+    """
+    ``GET /v2/users/{id}``: the ``user`` object exactly as Gong sent it.
+
+    :param client: The client to call with.
+    :param user_id: Gong's user id (1-20 digits).
+    """
+    uid = validate_user_id(user_id)
+    body = client.request(GET_USER, path_params={"id": uid})
+    [user] = expect(body, GET_USER.method, GET_USER.url_path(id=uid), user=dict)
+    return user  # type: ignore[no-any-return]
+
+
+def get_user_settings_history(client: GongClient, user_id: str | int) -> list[dict[str, Any]]:
+    """
+    ``GET /v2/users/{id}/settings-history``: the ``userSettingsHistory`` list.
+
+    :param client: The client to call with.
+    :param user_id: Gong's user id (1-20 digits).
+    """
+    uid = validate_user_id(user_id)
+    body = client.request(USER_HISTORY, path_params={"id": uid})
+    [history] = expect(body, USER_HISTORY.method, USER_HISTORY.url_path(id=uid), userSettingsHistory=list)
+    return history  # type: ignore[no-any-return]
+
+
+def iter_users(
+    client: GongClient,
+    user_ids: Iterable[str | int] | None = None,
+    *,
+    created_from: datetime | str | None = None,
+    created_to: datetime | str | None = None,
+    include_avatars: bool = False,
+    missing: Literal["raise", "skip"] = "raise",
+    resume: Resume | None = None,
+    known_ids: Callable[[], Iterable[str]] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """
+    Yield users, page by page, with as few calls as Gong allows (see :meth:`GongHook.iter_users
+    <airflow_provider_gong.hooks.gong.GongHook.iter_users>` for the arguments).
+
+    :param client: The client to call with.
+    :param user_ids: Ids to fetch, or ``None`` for all users.
+    :param created_from: Only users created at or after this time.
+    :param created_to: Only users created before this time (exclusive).
+    :param include_avatars: Include Gong's synthetic avatar users.
+    :param missing: ``"raise"`` or ``"skip"`` ids Gong did not return.
+    :param resume: Where to start, kept up to date while the users are consumed.
+    :param known_ids: Listings resumed from a kept cursor: the ids of the users stored before.
+    """
+    if missing not in ("raise", "skip"):
+        raise ValueError(f"missing must be 'raise' or 'skip', got {missing!r}")
+    if not isinstance(include_avatars, bool):
+        raise ValueError(f"include_avatars must be True or False, got {include_avatars!r}")
+    ids = None if user_ids is None else validate_user_ids(user_ids)
+    start, end = date_window(created_from, created_to)
+    date_filter: dict[str, Any] = {}
+    if start is not None:
+        date_filter["createdFromDateTime"] = start
+    if end is not None:
+        date_filter["createdToDateTime"] = end
+    if resume is not None:
+        resume.check(fingerprint(ids, date_filter, include_avatars))
+        if resume.done:
+            return
+    progress = Progress(client, "user", total=len(ids) if ids is not None else None)
+    if ids is None:
+        if date_filter:
+            listing = pages(
+                client,
+                USERS_EXTENSIVE,
+                {"filter": {**date_filter, "includeAvatars": include_avatars}},
+                resume=resume,
+                known_ids=known_ids,
+            )
+        else:
+            listing = pages(
+                client,
+                LIST_USERS,
+                {"includeAvatars": "true" if include_avatars else "false"},
+                resume=resume,
+                known_ids=known_ids,
+            )
+        for records, users in listing:
+            progress.page(records, len(users))
+            yield from users
+    else:
+        not_found: list[str] = []
+        yield from records_by_id(
+            client,
+            USERS_EXTENSIVE,
+            ids,
+            {**date_filter, "includeAvatars": include_avatars},
+            not_found=not_found,
+            progress=progress,
+            warn_missing=missing == "skip",
+            resume=resume,
+        )
+        if not_found and missing == "raise":
+            shown = ", ".join(not_found[:10]) + (" ..." if len(not_found) > 10 else "")
+            raise GongNotFoundError(
+                404,
+                USERS_EXTENSIVE.method,
+                USERS_EXTENSIVE.path,
+                errors=[f"{len(not_found)} of {len(ids)} requested users not found: {shown}"],
+                hint=_missing_hint(date_filter, include_avatars),
+                missing_ids=not_found,
+            )
+    if resume is not None:
+        resume.done = True
+    progress.done()
+
+
+def _missing_hint(date_filter: dict[str, Any], include_avatars: bool) -> str:
+    """Why Gong may not return an id that exists, and what to do about it."""
+    reasons = ["the id is unknown to Gong"]
+    if date_filter:
+        reasons.append("the user was created outside created_from/created_to")
+    if not include_avatars:
+        reasons.append("the user is an avatar (pass include_avatars=True)")
+    return f"Gong returns no user when {' or '.join(reasons)}. Pass missing='skip' to skip such ids"
