@@ -1,37 +1,47 @@
 """Every Airflow interface the provider uses, imported in this one module.
 
 Product code imports Airflow's classes and functions from here, never from ``airflow`` directly, so the
-Airflow versions the provider supports differ in this module only. Only public interfaces are used:
-``airflow.sdk`` (the Task SDK), ``airflow.triggers.base`` for triggers, and nothing under
-``airflow.sdk.execution_time``.
+Airflow versions the provider supports differ in this module only. Only public interfaces are used: the
+Task SDK (``airflow.sdk``) and ``airflow.triggers.base`` for triggers, nothing of Airflow's internals.
 
-The client core (:mod:`airflow_provider_gong.client`) imports nothing from Airflow; its errors derive
-from :class:`AirflowException` through :mod:`airflow_provider_gong.exceptions`.
+Each name is imported on first use (:pep:`562`), so a module that needs one name (the errors need
+:class:`AirflowException`) does not load the Task SDK's operator and hook machinery with it: the client
+core (:mod:`airflow_provider_gong.client`) stays light.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import airflow
-from airflow.sdk import BaseHook, BaseOperator, BaseSensorOperator, ObjectStoragePath, conf
-from airflow.sdk.bases.xcom import BaseXCom
-from airflow.sdk.exceptions import (
-    AirflowException,
-    AirflowSensorTimeout,
-    AirflowSkipException,
-    TaskDeferred,
-)
-from airflow.sdk.log import amask_secret, mask_secret
-from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 if TYPE_CHECKING:
-    from airflow.sdk import Connection, Context
+    from airflow.sdk import (
+        BaseHook,
+        BaseOperator,
+        BaseSensorOperator,
+        Connection,
+        Context,
+        ObjectStoragePath,
+        conf,
+    )
+    from airflow.sdk.bases.xcom import BaseXCom
+    from airflow.sdk.exceptions import (
+        AirflowException,
+        AirflowRescheduleException,
+        AirflowSensorTimeout,
+        AirflowSkipException,
+        TaskDeferred,
+    )
+    from airflow.sdk.log import amask_secret, mask_secret
+    from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 __all__ = [
     "AIRFLOW_VERSION",
     "AirflowException",
+    "AirflowRescheduleException",
     "AirflowSensorTimeout",
     "AirflowSkipException",
     "BaseHook",
@@ -48,6 +58,36 @@ __all__ = [
     "conf",
     "mask_secret",
 ]
+
+#: Where each name lives in the running Airflow.
+_SOURCES = {
+    "AirflowException": "airflow.sdk.exceptions",
+    "AirflowRescheduleException": "airflow.sdk.exceptions",
+    "AirflowSensorTimeout": "airflow.sdk.exceptions",
+    "AirflowSkipException": "airflow.sdk.exceptions",
+    "TaskDeferred": "airflow.sdk.exceptions",
+    "BaseHook": "airflow.sdk",
+    "BaseOperator": "airflow.sdk",
+    "BaseSensorOperator": "airflow.sdk",
+    "Connection": "airflow.sdk",
+    "Context": "airflow.sdk",
+    "ObjectStoragePath": "airflow.sdk",
+    "conf": "airflow.sdk",
+    "BaseXCom": "airflow.sdk.bases.xcom",
+    "amask_secret": "airflow.sdk.log",
+    "mask_secret": "airflow.sdk.log",
+    "BaseTrigger": "airflow.triggers.base",
+    "TriggerEvent": "airflow.triggers.base",
+}
+
+
+def __getattr__(name: str) -> Any:
+    source = _SOURCES.get(name)
+    if source is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(source), name)
+    globals()[name] = value
+    return value
 
 
 def _version(text: str) -> tuple[int, int, int]:

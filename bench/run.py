@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from airflow_provider_gong.testing.tls import make_self_signed
 from bench import calls as calls_bench
 from bench import importcost, memory, percall
 from bench.clients import CLIENTS
 from bench.emulator import start_emulator
 from bench.proxy import start_proxy
 from bench.report import Row, machine, render
-from bench.tls import make_self_signed
 
 __all__ = ["FULL", "QUICK", "Plan", "Progress", "main", "run"]
 

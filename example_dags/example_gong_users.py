@@ -24,7 +24,8 @@ from typing import Any
 import pendulum
 from airflow.sdk import DAG, Param, task
 
-from airflow_provider_gong.hooks.gong import PAGE_SIZE, GongHook
+from airflow_provider_gong.endpoints import PAGE_SIZE
+from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.operators.users import GongUserOperator
 from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from airflow_provider_gong.testing.__main__ import READY_PREFIX
+from airflow_provider_gong.testing.launch import EmulatorProcess
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -63,22 +63,13 @@ def readme_emulator(tmp_path: Path) -> Iterator[tuple[str, int]]:
     port_at = argv.index("--port") + 1
     readme_port = int(argv[port_at])
     argv[port_at] = "0"
-    proc = subprocess.Popen(
-        [sys.executable, *argv[1:]],
+    with EmulatorProcess.start(
+        argv[3:],
         cwd=tmp_path,  # not the repository root: the installed package must be enough
         env=clean_env(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith(READY_PREFIX), line + (proc.stderr.read() if proc.stderr else "")
-        yield line[len(READY_PREFIX) :].strip(), readme_port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    ) as emulator:
+        assert emulator.stdout_before_ready == []  # the README's command prints its ready line first
+        yield emulator.url, readme_port
 
 
 def readme_connection(url: str, readme_port: int) -> str:

@@ -92,7 +92,17 @@ class _Client:
         )
 
     def _probe_policy(self) -> RetryPolicy:
+        """The retry policy of a probe: transient failures retried, a 429 returned to the caller at once."""
         return dataclasses.replace(self.retry_policy, retry_rate_limits=False)
+
+    @staticmethod
+    def _probe_answer(endpoint: Endpoint, error: GongApiError) -> GongRateLimitError | None:
+        """What a probe that ended in ``error`` tells: the 429, or an answer (the "nothing found" 404)."""
+        if isinstance(error, GongRateLimitError):
+            return error
+        if isinstance(error, GongNotFoundError) and endpoint.is_nothing_found(error):
+            return None
+        raise error
 
 
 class GongClient(_Client):
@@ -206,11 +216,8 @@ class GongClient(_Client):
 
         try:
             self._probe_policy().call(attempt, log=self.log, what=f"{endpoint.method} {endpoint.path}")
-        except GongRateLimitError as err:
-            return err
-        except GongNotFoundError as err:
-            if not endpoint.is_nothing_found(err):
-                raise
+        except (GongRateLimitError, GongNotFoundError) as err:
+            return self._probe_answer(endpoint, err)
         return None
 
     def close(self) -> None:
@@ -244,15 +251,7 @@ class AsyncGongClient(_Client):
         json: Any = None,
         scopes: tuple[str, ...] | None = None,
     ) -> dict[str, Any]:
-        """
-        One attempt under the pace, no retry (as :meth:`GongClient.send_once`).
-
-        :param method: HTTP method.
-        :param path: Path below the base URL.
-        :param params: Query parameters.
-        :param json: JSON body.
-        :param scopes: The endpoint's scopes, named in a 401/403 hint.
-        """
+        """One attempt under the pace, no retry: :meth:`GongClient.send_once`, awaited."""
         if self.pacer.calls_per_second > 0:
             await asyncio.to_thread(self.pacer.acquire)  # a pacer's wait blocks: never in the event loop
         answer = await self.transport.send(method, path, params=params, json=json)
@@ -276,9 +275,6 @@ class AsyncGongClient(_Client):
 
         try:
             await self._probe_policy().acall(attempt, log=self.log, what=f"{endpoint.method} {endpoint.path}")
-        except GongRateLimitError as err:
-            return err
-        except GongNotFoundError as err:
-            if not endpoint.is_nothing_found(err):
-                raise
+        except (GongRateLimitError, GongNotFoundError) as err:
+            return self._probe_answer(endpoint, err)
         return None

@@ -153,14 +153,24 @@ def transport_error(
 
 def _caused_by_tls(error: BaseException) -> bool:
     """Whether an httpx error was caused by TLS (httpx wraps ``ssl.SSLError`` in a ``ConnectError``)."""
-    seen: BaseException | None = error
-    for _ in range(10):
-        if seen is None:
-            return False
+    return _ssl_error(error) is not None
+
+
+def _ssl_error(error: BaseException) -> ssl.SSLError | None:
+    """
+    The ``ssl.SSLError`` behind a transport's error, if any: found through the exception chain, and the
+    ``reason`` / first argument that requests and urllib3 wrap it in.
+    """
+    pending: list[Any] = [error]
+    for _ in range(20):
+        if not pending:
+            return None
+        seen = pending.pop(0)
         if isinstance(seen, ssl.SSLError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+            return seen
+        if isinstance(seen, BaseException):
+            pending += [seen.__cause__, seen.__context__, getattr(seen, "reason", None), *seen.args[:1]]
+    return None
 
 
 def redirect_error(
@@ -225,8 +235,10 @@ def connection_error(
     :param tls: Whether TLS failed (a certificate problem will not go away by itself).
     """
     if tls:
+        # Named by the ssl module's error (e.g. SSLCertVerificationError), whichever library wrapped it.
+        name = type(_ssl_error(cause) or cause).__name__
         return GongConnectionError(
-            f"Gong {method} {path}: TLS failed with {base_url} ({type(cause).__name__}); "
+            f"Gong {method} {path}: TLS failed with {base_url} ({name}); "
             "check the base URL and the certificate trust store",
             retryable=False,
         )

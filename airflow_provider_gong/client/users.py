@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from airflow_provider_gong.client.dates import date_window
 from airflow_provider_gong.client.ids import validate_user_id, validate_user_ids
 from airflow_provider_gong.client.paging import Progress, Resume, expect, fingerprint, pages, records_by_id
-from airflow_provider_gong.endpoints import ENDPOINTS
+from airflow_provider_gong.endpoints import ENDPOINTS, Endpoint
 from airflow_provider_gong.exceptions import GongNotFoundError
 
 if TYPE_CHECKING:
@@ -30,10 +30,8 @@ def get_user(client: GongClient, user_id: str | int) -> dict[str, Any]:
     :param client: The client to call with.
     :param user_id: Gong's user id (1-20 digits).
     """
-    uid = validate_user_id(user_id)
-    body = client.request(GET_USER, path_params={"id": uid})
-    [user] = expect(body, GET_USER.method, GET_USER.url_path(id=uid), user=dict)
-    return user  # type: ignore[no-any-return]
+    user: dict[str, Any] = _one_user(client, GET_USER, user_id, "user", dict)
+    return user
 
 
 def get_user_settings_history(client: GongClient, user_id: str | int) -> list[dict[str, Any]]:
@@ -43,10 +41,16 @@ def get_user_settings_history(client: GongClient, user_id: str | int) -> list[di
     :param client: The client to call with.
     :param user_id: Gong's user id (1-20 digits).
     """
+    history: list[dict[str, Any]] = _one_user(client, USER_HISTORY, user_id, "userSettingsHistory", list)
+    return history
+
+
+def _one_user(client: GongClient, endpoint: Endpoint, user_id: str | int, key: str, kind: type) -> Any:
+    """The value at ``key`` of one user's answer, checked to be a ``kind``; the id checked before the call."""
     uid = validate_user_id(user_id)
-    body = client.request(USER_HISTORY, path_params={"id": uid})
-    [history] = expect(body, USER_HISTORY.method, USER_HISTORY.url_path(id=uid), userSettingsHistory=list)
-    return history  # type: ignore[no-any-return]
+    body = client.request(endpoint, path_params={"id": uid})
+    [value] = expect(body, endpoint.method, endpoint.url_path(id=uid), **{key: kind})
+    return value
 
 
 def iter_users(

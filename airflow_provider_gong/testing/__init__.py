@@ -7,11 +7,20 @@ Start one in-process::
     with GongEmulator(EmulatorConfig(users=250)) as gong:
         print(gong.url, gong.connection_json())
 
-or from a shell: ``python -m airflow_provider_gong.testing --port 8080``. pytest users can enable the
-fixtures with ``pytest_plugins = ["airflow_provider_gong.testing.pytest_plugin"]``.
+or from a shell: ``python -m airflow_provider_gong.testing --port 8080`` (in another process from Python:
+:class:`airflow_provider_gong.testing.launch.EmulatorProcess`). pytest users can enable the fixtures with
+``pytest_plugins = ["airflow_provider_gong.testing.pytest_plugin"]``.
 
+Running it needs the ``emulator`` extra, ``pip install 'airflow-provider-gong[emulator]'`` (uvicorn, and
+cryptography for the TLS certificates of :func:`airflow_provider_gong.testing.tls.make_self_signed`).
 Importing this package is cheap (standard library only); uvicorn is imported when an emulator starts.
 Nothing here imports Airflow.
+
+Layout: :mod:`~airflow_provider_gong.testing.routes` is the route table (one row per Gong operation, with
+its ``operationId`` and scopes), :mod:`~airflow_provider_gong.testing.resources` holds one module of
+handlers per resource, :mod:`~airflow_provider_gong.testing.app` runs every call through the same steps
+(faults, auth, scopes, rate limits, stats), :mod:`~airflow_provider_gong.testing.envelope` and
+:mod:`~airflow_provider_gong.testing.inputs` build Gong's answers and check its inputs for any resource.
 """
 
 from __future__ import annotations

@@ -22,11 +22,10 @@ from airflow_provider_gong.testing.config import (
     ConfigError,
     EmulatorConfig,
 )
+from airflow_provider_gong.testing.launch import READY_PREFIX
 from airflow_provider_gong.testing.server import GongEmulator, is_loopback_host
 
-__all__ = ["build_parser", "main"]
-
-READY_PREFIX = "Gong emulator running at "
+__all__ = ["READY_PREFIX", "build_parser", "main"]
 
 
 def _limit(text: str) -> int | None:
@@ -185,6 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             emulator.start()
         except OSError as exc:
             print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+            return 1
+        except ImportError as exc:  # the emulator extra is not installed
+            print(f"error: {exc}", file=sys.stderr)
             return 1
         print(f"{READY_PREFIX}{emulator.url}", flush=True)
         while not stop.wait(0.5):

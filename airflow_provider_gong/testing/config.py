@@ -65,7 +65,9 @@ class EmulatorConfig:
     :param access_key: Access key accepted in ``Authorization: Basic``.
     :param secret: Access key secret accepted in ``Authorization: Basic``.
     :param token: OAuth token accepted in ``Authorization: Bearer`` (``None``: bearer auth refused).
-    :param scopes: Scopes granted to valid credentials; without ``api:users:read`` every call gets 403.
+    :param scopes: Scopes granted to valid credentials (Basic or Bearer). Each route needs its own (see
+        ``airflow_provider_gong.testing.routes.TABLE``; the users endpoints need ``api:users:read``); a
+        call whose route needs a scope not granted gets 403.
 
     Rate limits (one company):
 

@@ -1,7 +1,8 @@
 """Fault injection: what to do with one Gong call instead of (or on top of) answering it normally.
 
 Every Gong call draws exactly four numbers from the fault RNG, whatever the settings, so the sequence of
-random faults depends only on the fault seed and the call's position since the last reset.
+random faults depends only on the fault seed and the call's position since the last reset. Faults apply to
+every route alike; :func:`fault_answer` builds the answer of an injected or scripted one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from collections.abc import Mapping
 from email.utils import formatdate
 from typing import TYPE_CHECKING, Any, Literal
 
+from airflow_provider_gong.testing.asgi import JSON_CONTENT_TYPE, Answer
+from airflow_provider_gong.testing.envelope import MSG_LIMIT, MSG_UNEXPECTED, dumps, gong_error
+
 if TYPE_CHECKING:
     from airflow_provider_gong.testing.config import EmulatorConfig
 
@@ -21,6 +25,7 @@ __all__ = [
     "FaultDecision",
     "FaultKind",
     "decide",
+    "fault_answer",
     "render_retry_after",
     "validate_retry_after",
     "validate_scripted_answer",
@@ -44,6 +49,13 @@ _SCRIPTED_FAULTS: dict[str, FaultKind | Literal["slow", "pass"]] = {
 }
 _SCRIPTED_KEYS = frozenset({"status", "fault", "retry_after", "body", "content_type", "headers", "delay"})
 _HTTP_DATE_PREFIX = "http-date+"
+#: Message of a scripted 404 without a body (Gong's users API says this on every route).
+_SCRIPTED_NOT_FOUND = "User not found"
+_TEXT_CONTENT_TYPE = b"text/plain; charset=utf-8"
+_HTML_502 = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
 
 
 def validate_retry_after(value: str | int) -> None:
@@ -164,3 +176,65 @@ def decide(config: EmulatorConfig, rng: random.Random, scripted: Mapping[str, An
     if slow:
         delay += config.slow_seconds
     return FaultDecision(kind=kind, delay=delay, sub_draw=sub_draw, scripted=scripted, slow=slow)
+
+
+def fault_answer(decision: FaultDecision, config: EmulatorConfig, request_id: str) -> Answer | None:
+    """The answer a fault sends instead of the real one (``None``: answer normally).
+
+    ``drop`` and ``hang`` send nothing and ``truncate`` cuts the real answer: the app handles those.
+
+    :param decision: The call's fault decision.
+    :param config: The live settings (``Retry-After`` of injected 429s).
+    :param request_id: The request id of the answer.
+    """
+    scripted = decision.scripted
+    status = decision.scripted_status
+    if scripted is not None and status is not None:
+        return _scripted_answer(scripted, status, request_id)
+    kind = decision.kind
+    if kind == "fail_5xx":
+        draw = decision.sub_draw
+        if draw < 0.5:
+            return gong_error(500, MSG_UNEXPECTED, request_id=request_id)
+        if draw < 0.75:
+            return Answer(502, _HTML_502, b"text/html")
+        if draw < 0.875:
+            return gong_error(503, "Service temporarily unavailable", request_id=request_id)
+        return Answer(503, b"Service Unavailable", _TEXT_CONTENT_TYPE)
+    if kind == "fail_429":
+        answer = gong_error(429, MSG_LIMIT, request_id=request_id)
+        value: str | int | None = None
+        if scripted is not None and "retry_after" in scripted:
+            value = scripted["retry_after"]  # explicit, None meaning "no header"
+        elif scripted is not None or decision.sub_draw < config.fail_429_retry_after_share:
+            value = config.fault_retry_after if config.fault_retry_after is not None else "1"
+        if value is not None:
+            answer.headers.append((b"retry-after", render_retry_after(value).encode("latin-1")))
+        return answer
+    if kind == "bad_shape":
+        return Answer(200, b'{"unexpected":true}')
+    return None
+
+
+def _scripted_answer(scripted: Mapping[str, Any], status: int, request_id: str) -> Answer:
+    if "body" in scripted:
+        raw = scripted["body"]
+        body = raw.encode() if isinstance(raw, str) else dumps(raw)
+        default_type = _TEXT_CONTENT_TYPE if isinstance(raw, str) else JSON_CONTENT_TYPE
+        answer = Answer(status, body, default_type)
+    elif status >= 400:
+        message = {429: MSG_LIMIT, 404: _SCRIPTED_NOT_FOUND}.get(status, MSG_UNEXPECTED)
+        if status in (401, 403):
+            message = "Access denied"
+        elif 400 <= status < 500 and status not in (404, 429):
+            message = "Malformed request"
+        answer = gong_error(status, message, request_id=request_id)
+    else:
+        answer = Answer(status, dumps({"requestId": request_id}))
+    if scripted.get("content_type"):
+        answer.content_type = str(scripted["content_type"]).encode("latin-1")
+    if scripted.get("retry_after") is not None:
+        answer.headers.append((b"retry-after", render_retry_after(scripted["retry_after"]).encode("latin-1")))
+    for name, value in (scripted.get("headers") or {}).items():
+        answer.headers.append((str(name).lower().encode("latin-1"), str(value).encode("latin-1")))
+    return answer

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 
 from airflow_provider_gong.testing.app import EmulatorApp
 from airflow_provider_gong.testing.config import EmulatorConfig
+from airflow_provider_gong.testing.extra import require
 from airflow_provider_gong.testing.state import EmulatorState, EmulatorStats
 from airflow_provider_gong.testing.users import UserDirectory
 
@@ -132,6 +133,7 @@ class GongEmulator:
         """
         if self._thread is not None:
             raise RuntimeError("the emulator is already running")
+        require("uvicorn", "the Gong emulator")
         import uvicorn  # noqa: PLC0415 - lazy: importing this package must stay cheap
 
         sock = self._bind()

@@ -24,7 +24,8 @@ __all__ = ["EmulatorState", "EmulatorStats"]
 class EmulatorStats(TypedDict):
     """Counters since start or the last reset (``GET /_emulator/stats``).
 
-    ``by_endpoint`` maps a route such as ``"GET /v2/users"`` to ``{status: count}``; statuses are strings
+    ``by_endpoint`` maps a route's label (``"GET /v2/users"``, see ``routes.TABLE``; ``"other"`` for calls
+    that match no route) to ``{status: count}``; statuses are strings
     (``"200"``, ``"429"``) or ``"dropped"`` / ``"hung"`` for calls that got no answer. ``faults`` counts
     injected faults by kind (``drop``, ``hang``, ``fail_5xx``, ``fail_429``, ``truncate``, ``bad_shape``,
     ``slow``) plus ``scripted`` for consumed ``fail_next`` entries.

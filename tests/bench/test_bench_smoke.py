@@ -22,12 +22,12 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # ``python -m pytest`` puts the repository on the path; plain ``pytest`` not
     sys.path.insert(0, str(ROOT))
 
+from airflow_provider_gong.testing.tls import make_self_signed  # noqa: E402
 from airflow_provider_gong.testing.users import UserDirectory  # noqa: E402
 from bench import calls, importcost, memory, percall, run  # noqa: E402
 from bench.clients import CLIENTS  # noqa: E402
 from bench.emulator import EmulatorProcess, start_emulator  # noqa: E402
 from bench.proxy import start_proxy  # noqa: E402
-from bench.tls import make_self_signed  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 from typing import Any
 
@@ -13,7 +10,8 @@ import pytest
 import requests
 
 from airflow_provider_gong.testing import ConfigError, EmulatorConfig, GongEmulator
-from airflow_provider_gong.testing.__main__ import READY_PREFIX, _config, build_parser
+from airflow_provider_gong.testing.__main__ import _config, build_parser
+from airflow_provider_gong.testing.launch import EmulatorProcess
 
 REQUEST_ID = re.compile(r"[0-9a-z]{19}")
 EXPIRED = {"errors": ["cursor has expired"]}
@@ -98,18 +96,9 @@ def test_cli_option() -> None:
 
 
 def test_cli_emulator_expires_cursors() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_gong.testing", "--port", "0", "--cursor-ttl", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ, PYTHONUNBUFFERED="1"),
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith(READY_PREFIX), line + proc.stderr.read() if proc.stderr else line
-        url = line[len(READY_PREFIX) :].strip()
+    with EmulatorProcess.start(["--cursor-ttl", "0"]) as proc:
+        assert proc.stdout_before_ready == []
+        url = proc.url
         auth = ("emulator-access-key", "emulator-access-key-secret")
         first = requests.get(f"{url}/v2/users", auth=auth, timeout=10).json()
         assert_expired(
@@ -117,6 +106,3 @@ def test_cli_emulator_expires_cursors() -> None:
                 f"{url}/v2/users", params={"cursor": first["records"]["cursor"]}, auth=auth, timeout=10
             )
         )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)

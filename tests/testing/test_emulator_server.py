@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import json
-import os
-import signal
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -17,7 +12,9 @@ import pytest
 import requests
 
 from airflow_provider_gong.testing import EmulatorConfig, GongEmulator
-from airflow_provider_gong.testing.__main__ import READY_PREFIX, _config, build_parser
+from airflow_provider_gong.testing.__main__ import _config, build_parser
+from airflow_provider_gong.testing.launch import EmulatorProcess, EmulatorStartError
+from airflow_provider_gong.testing.tls import make_self_signed
 
 
 def test_start_stop_and_context_manager() -> None:
@@ -100,45 +97,9 @@ def test_connection_uri_parses_in_airflow(gong_emulator: GongEmulator) -> None:
     assert (conn.host, conn.login) == (gong_emulator.url, "emulator-access-key")
 
 
-def _self_signed_cert(directory: Path) -> tuple[str, str]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path = directory / "cert.pem"
-    key_path = directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return str(cert_path), str(key_path)
-
-
 def test_tls(tmp_path: Path) -> None:
-    cert, key = _self_signed_cert(tmp_path)
+    files = make_self_signed(tmp_path)
+    cert, key = str(files.certfile), str(files.keyfile)
     config = EmulatorConfig(rate_per_second=None)
     with GongEmulator(config, ssl_certfile=cert, ssl_keyfile=key) as emulator:
         assert emulator.url.startswith("https://127.0.0.1:")
@@ -191,24 +152,10 @@ def test_cli_rejects_bad_options(argv: list[str], capsys: pytest.CaptureFixture[
     assert exited.value.code == 2
 
 
-def _cli(*args: str) -> subprocess.Popen[str]:
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    return subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_gong.testing", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-
-
 def test_cli_serves_until_sigterm() -> None:
-    process = _cli("--port", "0", "--users", "30", "--rate-per-second", "none", "--fail-5xx", "0")
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline().strip()
-        assert line.startswith(READY_PREFIX), (line, process.stderr.read() if process.stderr else "")
-        url = line[len(READY_PREFIX) :]
+    with EmulatorProcess.start(["--users", "30", "--rate-per-second", "none", "--fail-5xx", "0"]) as process:
+        assert process.stdout_before_ready == []  # the ready line is the first line it prints
+        url = process.url
         assert url.startswith("http://127.0.0.1:")
         headers = {"Authorization": "Bearer emulator-oauth-token"}
         body = requests.get(f"{url}/v2/users", headers=headers, timeout=10).json()
@@ -219,20 +166,15 @@ def test_cli_serves_until_sigterm() -> None:
         assert requests.get(f"{url}/v2/users", headers=headers, timeout=10).status_code >= 500
         assert requests.get(f"{url}/_emulator/stats", timeout=10).json()["gong_calls"] == 2
         started = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
+        assert process.stop(timeout=10) == 0  # SIGTERM
         assert time.monotonic() - started < 5
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def test_cli_refuses_remote_host_without_flag() -> None:
-    process = _cli("--host", "0.0.0.0", "--port", "0")
-    _, stderr = process.communicate(timeout=30)
-    assert process.returncode == 2
-    assert "--allow-remote" in stderr
+    with pytest.raises(EmulatorStartError) as refused:
+        EmulatorProcess.start(["--host", "0.0.0.0"], timeout=30)
+    assert refused.value.returncode == 2
+    assert "--allow-remote" in refused.value.stderr
 
 
 def test_works_without_httptools(monkeypatch: pytest.MonkeyPatch) -> None:

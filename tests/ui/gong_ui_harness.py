@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import pytest
 import requests
 
+from airflow_provider_gong.testing.launch import EmulatorProcess
+
 try:  # Only the browser tests need Selenium; the CLI tests run without it.
     from selenium import webdriver
     from selenium.common.exceptions import ElementClickInterceptedException, TimeoutException
@@ -180,16 +182,8 @@ def wait_for(what: str, check: Callable[[], _T | None], timeout: float, on_timeo
 # --------------------------------------------------------------------------------------- Gong emulator
 
 
-@dataclass
-class Emulator:
-    """The Gong emulator subprocess: ``url`` is its base URL (``http://127.0.0.1:<port>``)."""
-
-    url: str
-    process: ManagedProcess
-
-    @property
-    def port(self) -> int:
-        return int(self.url.rsplit(":", 1)[1])
+#: The emulator subprocess (``url`` is its base URL, ``http://127.0.0.1:<port>``; ``port`` its port).
+Emulator = EmulatorProcess
 
 
 @contextlib.contextmanager
@@ -197,15 +191,9 @@ def running_emulator(workdir: Path) -> Iterator[Emulator]:
     """``python -m airflow_provider_gong.testing`` on a free loopback port, with default credentials."""
     if not (REPO_ROOT / "airflow_provider_gong" / "testing" / "__main__.py").exists():
         pytest.fail("the Gong emulator (airflow_provider_gong/testing/__main__.py) is missing")
-    log = workdir / "emulator.log"
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = dict(os.environ)
     _no_proxy(env)
     args = [
-        sys.executable,
-        "-m",
-        "airflow_provider_gong.testing",
-        "--port",
-        "0",
         "--users",
         str(EMULATOR_USERS),
         "--avatar-share",
@@ -214,21 +202,8 @@ def running_emulator(workdir: Path) -> Iterator[Emulator]:
         "--rate-per-second",
         "none",
     ]
-    process = ManagedProcess("Gong emulator", args, env, log, REPO_ROOT)
-    prefix = "Gong emulator running at "
-
-    def ready() -> str | None:
-        process.check_alive()
-        for line in log.read_text(errors="replace").splitlines():
-            if line.startswith(prefix):
-                return line[len(prefix) :].strip()
-        return None
-
-    try:
-        url = wait_for("the Gong emulator", ready, 60, process.tail)
-        yield Emulator(url=url, process=process)
-    finally:
-        process.stop()
+    with EmulatorProcess.start(args, env=env, cwd=REPO_ROOT, log=workdir / "emulator.log") as emulator:
+        yield emulator
 
 
 # --------------------------------------------------------------------------------------- Airflow

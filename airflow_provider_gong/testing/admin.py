@@ -1,0 +1,86 @@
+"""The ``/_emulator/`` control endpoints: health, stats, reset, settings and the served users.
+
+They need no credentials and are never subject to faults, rate limits or the stats.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from airflow_provider_gong.testing.asgi import Answer
+from airflow_provider_gong.testing.config import ConfigError, EmulatorConfig
+from airflow_provider_gong.testing.envelope import BadRequestError, dumps
+from airflow_provider_gong.testing.state import EmulatorState
+
+__all__ = ["PREFIX", "admin_answer"]
+
+#: Path prefix of the control endpoints.
+PREFIX = "/_emulator"
+
+_KNOWN = ("health", "stats", "reset", "config", "users")
+
+
+def admin_answer(state: EmulatorState, method: str, path: str, query: bytes, body: bytes) -> Answer:
+    """Answer one control call.
+
+    :param state: The emulator's shared state.
+    :param method: HTTP method.
+    :param path: Request path (starts with :data:`PREFIX`).
+    :param query: Raw query string.
+    :param body: Raw request body.
+    """
+    try:
+        if path == "/_emulator/health" and method == "GET":
+            return Answer(200, b'{"ok":true}')
+        if path == "/_emulator/stats" and method == "GET":
+            return Answer(200, dumps(state.stats()))
+        if path == "/_emulator/reset" and method == "POST":
+            options = _json_object(body) if body.strip() else {}
+            params = parse_qs(query.decode("latin-1"))
+            restore = options.get("config") is True or params.get("config", [""])[-1].lower() == "true"
+            if restore:
+                state.config = state.initial_config.copy()
+            state.reset()
+            return Answer(200, dumps({"ok": True, "config": state.config.to_dict()}))
+        if path == "/_emulator/config" and method == "GET":
+            return Answer(200, dumps(state.config.to_dict()))
+        if path == "/_emulator/config" and method == "PATCH":
+            changes = _json_object(body)
+            _apply_config(state, state.config.updated(changes))
+            return Answer(200, dumps(state.config.to_dict()))
+        if path == "/_emulator/users" and method == "GET":
+            return _users(state, query)
+    except (ConfigError, BadRequestError) as exc:
+        return Answer(400, dumps({"errors": [str(exc)]}))
+    if path.rsplit("/", 1)[-1] in _KNOWN:
+        return Answer(405, dumps({"errors": [f"Method {method} not allowed on {path}"]}))
+    return Answer(404, dumps({"errors": [f"No such control endpoint: {path}"]}))
+
+
+def _users(state: EmulatorState, query: bytes) -> Answer:
+    params = parse_qs(query.decode("latin-1"))
+    include = params.get("includeAvatars", ["true"])[-1].lower() != "false"
+    directory = state.directory
+    users = b",".join([directory.user_json(index) for index in directory.select(include_avatars=include)])
+    avatars = dumps(sorted(directory.avatar_ids, key=lambda user_id: directory.index_of(user_id) or 0))
+    return Answer(200, b'{"users":[%s],"avatarIds":%s}' % (users, avatars))
+
+
+def _apply_config(state: EmulatorState, updated: EmulatorConfig) -> None:
+    """Copy validated settings into the live config object (keeps references held by tests valid)."""
+    live = state.config
+    for field in dataclasses.fields(live):
+        setattr(live, field.name, getattr(updated, field.name))
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequestError("body is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise BadRequestError("body must be a JSON object")
+    return value
