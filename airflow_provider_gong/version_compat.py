@@ -30,9 +30,11 @@ if TYPE_CHECKING:
     from airflow.sdk.bases.xcom import BaseXCom
     from airflow.sdk.exceptions import (
         AirflowException,
+        AirflowFailException,
         AirflowRescheduleException,
         AirflowSensorTimeout,
         AirflowSkipException,
+        AirflowTaskTimeout,
         TaskDeferred,
     )
     from airflow.sdk.log import amask_secret, mask_secret
@@ -41,9 +43,11 @@ if TYPE_CHECKING:
 __all__ = [
     "AIRFLOW_VERSION",
     "AirflowException",
+    "AirflowFailException",
     "AirflowRescheduleException",
     "AirflowSensorTimeout",
     "AirflowSkipException",
+    "AirflowTaskTimeout",
     "BaseHook",
     "BaseOperator",
     "BaseSensorOperator",
@@ -62,6 +66,8 @@ __all__ = [
 #: Where each name lives in the running Airflow.
 _SOURCES = {
     "AirflowException": "airflow.sdk.exceptions",
+    "AirflowFailException": "airflow.sdk.exceptions",
+    "AirflowTaskTimeout": "airflow.sdk.exceptions",
     "AirflowRescheduleException": "airflow.sdk.exceptions",
     "AirflowSensorTimeout": "airflow.sdk.exceptions",
     "AirflowSkipException": "airflow.sdk.exceptions",

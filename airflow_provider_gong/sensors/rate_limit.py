@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 import math
+import random
+import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, conf
-from airflow.sdk.exceptions import AirflowSensorTimeout, AirflowSkipException
-
+# Public Task SDK exceptions that version_compat does not export (yet).
+from airflow_provider_gong.client.dates import moment_in, now_utc
+from airflow_provider_gong.client.retry import MIN_PROBE_WAIT
+from airflow_provider_gong.endpoints import DEFAULT_PROBE_ENDPOINT, probe_endpoint
 from airflow_provider_gong.exceptions import GongRateLimitError
 from airflow_provider_gong.hooks.gong import GongHook
-from airflow_provider_gong.client.retry import MIN_PROBE_WAIT
 from airflow_provider_gong.triggers.rate_limit import (
     DEFAULT_MAX_BACKOFF,
     DEFERRAL_SLACK,
     GongRateLimitTrigger,
     error_from_event,
 )
+from airflow_provider_gong.version_compat import (
+    AirflowFailException,
+    AirflowRescheduleException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    AirflowTaskTimeout,
+    BaseSensorOperator,
+    conf,
+)
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow_provider_gong.version_compat import Context
 
 __all__ = ["MAX_DEFERRAL", "GongRateLimitSensor"]
 
@@ -30,25 +41,35 @@ __all__ = ["MAX_DEFERRAL", "GongRateLimitSensor"]
 #: longer timeout, or none (``math.inf``, ``timedelta.max``), is waited out in deferrals of this length,
 #: each with its deadline: when one ends, the sensor probes again and defers anew.
 MAX_DEFERRAL = 7 * 24 * 3600.0
+#: The longest backoff step without ``max_wait`` (unless ``poke_interval`` is longer): the doubling stops at
+#: a week, so that many reschedules never make a wait past any date Python can hold.
+MAX_BACKOFF_STEP = MAX_DEFERRAL
 
 
 class GongRateLimitSensor(BaseSensorOperator):
     """
     Wait until Gong's rate limit (per second or per day, per company) lets calls through.
 
-    Each poke is one cheap call (:meth:`GongHook.probe`, ``GET /v2/users``): answered means done; a 429
-    means not yet, and the next poke comes after the ``Retry-After`` Gong sent (not after
-    ``poke_interval``); a 429 without ``Retry-After`` waits an exponential backoff starting at
-    ``poke_interval`` and capped by ``max_wait``. Any other error ends the wait at once with the typed error
-    (e.g. :class:`~airflow_provider_gong.exceptions.GongAuthError` for wrong credentials).
+    Each poke is one cheap call of ``probe_endpoint`` (:meth:`GongHook.probe`): answered means done (Gong's
+    "nothing found" 404 is an answer too); a 429 means not yet, and the next poke comes after the
+    ``Retry-After`` Gong sent (not after ``poke_interval``); a 429 without ``Retry-After`` waits an
+    exponential backoff starting at ``poke_interval`` and capped by ``max_wait``. Any other error ends the
+    wait at once with the typed error (e.g. :class:`~airflow_provider_gong.exceptions.GongAuthError` for
+    wrong credentials). ``soft_fail``, ``never_fail`` and ``silent_fail`` mean what they mean for any sensor.
 
     ``timeout`` holds in every mode, by the same rule: when Gong's ``Retry-After`` asks to wait past it,
     the sensor times out at once instead of sleeping in vain; a backoff that would end past it is cut
-    short, so that one last probe comes at the timeout. In deferrable mode every deferral has a deadline
-    (at most :data:`MAX_DEFERRAL`; Airflow's deferral timeout is :data:`DEFERRAL_SLACK` later, a backstop
-    in case the triggerer is down). Put it before heavy Gong fetches, in the same pool as the Gong tasks.
+    short, so that one last probe comes at the timeout. In reschedule mode the timeout counts from the
+    first poke of the task's first try, as for any Airflow sensor. In deferrable mode every deferral has a
+    deadline (at most :data:`MAX_DEFERRAL`; Airflow's deferral timeout is :data:`DEFERRAL_SLACK` later, a
+    backstop in case the triggerer is down). Put it before heavy Gong fetches, in the same pool as the Gong
+    tasks.
 
     :param gong_conn_id: The Gong connection id.
+    :param probe_endpoint: What each poke calls, by Gong's operation id (templated): ``"listUsers"``
+        (default) or e.g. ``"listCalls"`` for an OAuth app with calls scopes only. A required date window
+        is filled in with the last hour. Checked when the sensor is built (a template: before its first
+        call); a :class:`~airflow_provider_gong.exceptions.GongConfigError` names the choices.
     :param deferrable: Wait in the triggerer (:class:`GongRateLimitTrigger`) instead of a worker slot.
         Default: ``[operators] default_deferrable``.
     :param hook_params: Keyword arguments for :class:`GongHook` (``timeout``, ``max_retries``,
@@ -60,13 +81,14 @@ class GongRateLimitSensor(BaseSensorOperator):
         ``soft_fail``...).
     """
 
-    template_fields = ("gong_conn_id",)
+    template_fields = ("gong_conn_id", "probe_endpoint")
     ui_color = "#c9b6f2"
 
     def __init__(
         self,
         *,
         gong_conn_id: str = GongHook.default_conn_name,
+        probe_endpoint: str = DEFAULT_PROBE_ENDPOINT,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         hook_params: dict[str, Any] | None = None,
         poke_interval: timedelta | float = 10.0,
@@ -81,6 +103,9 @@ class GongRateLimitSensor(BaseSensorOperator):
             **kwargs,
         )
         self.gong_conn_id = gong_conn_id
+        self.probe_endpoint = probe_endpoint
+        if not _resolved_at_run(probe_endpoint):
+            self._checked_probe_endpoint()
         self.deferrable = deferrable
         self.hook_params = dict(hook_params or {})
         #: What the last poke learned: Gong's Retry-After (None: no header, or no 429 yet).
@@ -91,12 +116,13 @@ class GongRateLimitSensor(BaseSensorOperator):
         """The hook of this sensor (no lookup until its first call)."""
         return GongHook(self.gong_conn_id, **self.hook_params)
 
-    # ------------------------------------------------------------------ poke and reschedule modes
+    def _checked_probe_endpoint(self) -> str:
+        return probe_endpoint(self.probe_endpoint, owner=self.task_id).operation_id
 
     def poke(self, context: Context) -> bool:
         """Probe Gong once; ``True`` when it answers, ``False`` on a 429 (remembering its ``Retry-After``)."""
         self._retry_after = None
-        limited = self.hook.probe()
+        limited = self.hook.probe(self.probe_endpoint)
         if limited is None:
             self.log.info("Gong answers: the rate limit lets calls through")
             return True
@@ -104,26 +130,113 @@ class GongRateLimitSensor(BaseSensorOperator):
         self.log.info("Gong is rate limited: %s", _describe_limit(limited))
         return False
 
-    def _get_next_poke_interval(
-        self,
-        started_at: datetime | float,
-        run_duration: Callable[[], float],
-        poke_count: int,
-    ) -> float:
+    def execute(self, context: Context) -> None:
         """
-        Wait what Gong's ``Retry-After`` says; without it, the base class's (exponential) backoff.
+        Wait until Gong answers: sleep between pokes, reschedule, or defer to the triggerer.
 
-        Used by :meth:`BaseSensorOperator.execute` for the sleep (poke mode) and the reschedule date
-        (reschedule mode). Gong's wait that would end past ``timeout`` ends the sensor now; a backoff that
-        would is cut short, so that the next poke comes at the timeout.
+        :param context: The task context.
         """
-        if self._retry_after is None:
-            backoff = float(super()._get_next_poke_interval(started_at, run_duration, poke_count))
-            return min(backoff, max(self.timeout - run_duration(), 0.0))
-        retry_after = max(self._retry_after, MIN_PROBE_WAIT)  # never a tight loop on "Retry-After: 0"
-        self._check_timeout(retry_after, self.timeout - run_duration())
-        self.log.info("next %s in %.1f s, as Gong's Retry-After asks", self.mode, retry_after)
-        return retry_after
+        self._checked_probe_endpoint()  # a rendered template, before any call
+        if self.deferrable:
+            self._probe_or_defer(context, self.timeout)
+            return
+        try:
+            self._poke_until_answered(context)
+        finally:
+            self._close_hook()
+
+    # ------------------------------------------------------------------ poke and reschedule modes
+
+    def _poke_until_answered(self, context: Context) -> None:
+        """
+        Airflow's sensor loop, with Gong's waits: poke; when not done, time out, sleep or reschedule.
+
+        In reschedule mode the time spent counts from the first reschedule of the task's first try
+        (``ti.get_first_reschedule_date``) and the backoff step from ``task_reschedule_count``, both
+        public: the state of a rescheduled sensor lives in Airflow, not in the operator.
+        """
+        started = self._start(context)
+        pokes = int(context.get("task_reschedule_count") or 0) if self.reschedule else 0
+        while True:
+            pokes += 1
+            if self._guarded_poke(context):
+                self.log.info("Success criteria met. Exiting.")
+                return
+            spent = started()
+            if spent > self.timeout:
+                message = (
+                    f"Sensor has timed out; run duration of {spent:.0f} s exceeds the specified timeout "
+                    f"of {self.timeout:g} s."
+                )
+                if self.soft_fail:
+                    raise AirflowSkipException(message)
+                raise AirflowSensorTimeout(message)
+            wait = self._next_wait(pokes, self.timeout - spent)
+            if self.reschedule:
+                raise AirflowRescheduleException(now_utc() + timedelta(seconds=wait))  # type: ignore[no-untyped-call]
+            time.sleep(wait)
+
+    def _start(self, context: Context) -> Callable[[], float]:
+        """A clock of the seconds this sensor has been waiting, from its first poke."""
+        if self.reschedule:
+            first = context["ti"].get_first_reschedule_date(context)
+            started_at = first or now_utc()
+
+            def since_first_poke() -> float:
+                return (now_utc() - started_at).total_seconds()
+
+            return since_first_poke
+        start = time.monotonic()
+        return lambda: time.monotonic() - start
+
+    def _guarded_poke(self, context: Context) -> bool:
+        """
+        :meth:`poke`, its errors handled as Airflow's sensors do.
+
+        ``soft_fail`` or ``never_fail`` skip on a timeout; ``never_fail`` skips on any error;
+        ``silent_fail`` logs an error and pokes again later (as after a 429 without ``Retry-After``).
+        """
+        try:
+            return self.poke(context)
+        except (AirflowSensorTimeout, AirflowTaskTimeout, AirflowFailException) as err:
+            if self.soft_fail or self.never_fail:
+                flag = "soft_fail" if self.soft_fail else "never_fail"
+                raise AirflowSkipException(f"Skipping due to {flag} is set to True.") from err
+            raise
+        except AirflowSkipException:
+            raise
+        except Exception as err:
+            if self.silent_fail:
+                self.log.exception("Sensor poke failed")
+                self._retry_after = None
+                return False
+            if self.never_fail:
+                raise AirflowSkipException("Skipping due to never_fail is set to True.") from err
+            raise
+
+    def _next_wait(self, pokes: int, time_left: float) -> float:
+        """
+        Seconds until the next poke: Gong's ``Retry-After``, else a backoff cut short at the timeout.
+
+        :param pokes: Pokes so far (the backoff doubles with each).
+        :param time_left: Seconds left of the sensor's timeout.
+        :raises AirflowSensorTimeout: (a skip with ``soft_fail``) when Gong asks to wait past it.
+        """
+        if self._retry_after is not None:
+            wait = max(self._retry_after, MIN_PROBE_WAIT)  # never a tight loop on "Retry-After: 0"
+            self._check_timeout(wait, time_left)
+            self.log.info("next %s in %.1f s, as Gong's Retry-After asks", self.mode, wait)
+            return wait
+        wait = self.poke_interval
+        if self.exponential_backoff:
+            doubled = wait * 2.0 ** min(pokes - 1, 64)  # 2**64: past any cap, still a finite float
+            step = min(doubled, max(wait, MAX_BACKOFF_STEP))
+            wait = random.uniform(step / 2, step)  # jitter: sensors of one company do not poke at once
+        if self.max_wait:
+            wait = min(wait, self.max_wait.total_seconds())
+        wait = min(max(wait, MIN_PROBE_WAIT), max(time_left, 0.0))
+        self.log.info("next %s in %.1f s (backoff, no Retry-After)", self.mode, wait)
+        return wait
 
     def _check_timeout(self, wait: float, remaining: float) -> None:
         if wait <= remaining:
@@ -138,32 +251,16 @@ class GongRateLimitSensor(BaseSensorOperator):
 
     # ------------------------------------------------------------------ deferrable mode
 
-    def execute(self, context: Context) -> Any:
-        """Poke (or reschedule); with ``deferrable=True`` probe once, then wait in the triggerer."""
-        if not self.deferrable:
-            try:
-                return super().execute(context)
-            finally:
-                self._close_hook()
-        self._probe_or_defer(self.timeout)
-        return None
-
-    def _probe_or_defer(self, time_left: float) -> None:
+    def _probe_or_defer(self, context: Context, time_left: float) -> None:
         """Probe once; done if Gong answers, else defer for at most ``time_left`` (or time out now)."""
         try:
-            limited = self.hook.probe()
-        except Exception as err:
-            if self.never_fail:
-                raise AirflowSkipException("Skipping due to never_fail is set to True.") from err
-            raise
+            if self._guarded_poke(context):
+                return
         finally:
             self._close_hook()
-        if limited is None:
-            self.log.info("Gong answers: the rate limit lets calls through")
-            return
-        self.log.info("Gong is rate limited: %s; deferring", _describe_limit(limited))
-        wait = limited.retry_after
+        wait = self._retry_after
         if wait is not None:
+            wait = max(wait, MIN_PROBE_WAIT)
             self._check_timeout(wait, time_left)
         # Without Retry-After: wait poke_interval now (at most until the deadline, to probe once more
         # there), then the trigger doubles it up to max_wait.
@@ -171,18 +268,20 @@ class GongRateLimitSensor(BaseSensorOperator):
         max_backoff = max(self.max_wait.total_seconds() if self.max_wait else DEFAULT_MAX_BACKOFF, backoff)
         span = min(time_left, MAX_DEFERRAL)  # no shorter than Retry-After, which is at most a day
         first = wait if wait is not None else min(backoff, span)
-        now = datetime.now(timezone.utc)
+        now = now_utc()
         params = self.hook_params
+        self.log.info("deferring: the triggerer probes Gong again in %.1f s", first)
         self.defer(
             trigger=GongRateLimitTrigger(
                 self.gong_conn_id,
-                resume_at=(now + timedelta(seconds=first)).isoformat(),
-                give_up_at=(now + timedelta(seconds=span)).isoformat(),
+                resume_at=moment_in(first, now=now),
+                give_up_at=moment_in(span, now=now),
                 backoff=backoff if wait is not None else min(backoff * 2, max_backoff),
                 max_backoff=max_backoff,
                 timeout=params.get("timeout"),
                 max_retries=params.get("max_retries"),
                 payload={"timeout_left": time_left - span if math.isfinite(time_left) else None},
+                probe_endpoint=self.probe_endpoint,
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=span + DEFERRAL_SLACK),
@@ -215,10 +314,18 @@ class GongRateLimitSensor(BaseSensorOperator):
             time_left = _time_left(event)
             if time_left > 0:
                 self.log.info("This deferral ended before the sensor's timeout: probing Gong again")
-                self._probe_or_defer(time_left)
+                self._checked_probe_endpoint()
+                self._probe_or_defer(context, time_left)
                 return
             raise AirflowSensorTimeout(f"Sensor has timed out: {event.get('message')}")
         raise error_from_event(event)
+
+
+def _resolved_at_run(value: Any) -> bool:
+    """Whether Airflow fills ``value`` in when the task runs: a Jinja template or an XComArg-like value."""
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    return callable(getattr(value, "resolve", None))
 
 
 def _describe_limit(limited: GongRateLimitError) -> str:

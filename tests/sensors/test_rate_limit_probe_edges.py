@@ -4,18 +4,21 @@ wait, and a wait Gong already gave this process is not probed again."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
+from airflow.sdk.exceptions import AirflowRescheduleException
+from sensor_helpers import RescheduleTI, RunTrigger, list_calls, seconds_until
 
-from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.client.retry import MIN_PROBE_WAIT
+from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
 from airflow_provider_gong.testing import GongEmulator
 from airflow_provider_gong.triggers.rate_limit import GongRateLimitTrigger
 
-RunTrigger = Callable[[Any], list[dict[str, Any]]]
+#: 429s after which a sensor with ``poke_interval=0`` must still wait ``MIN_PROBE_WAIT``.
+FLOOR_ANSWERS = [{"status": 429, "retry_after": "0"}, {"status": 429}]
+FLOOR_IDS = ["retry-after-0", "no-retry-after"]
 
 
 @pytest.mark.parametrize("retry_after", ["0", "http-date+-30"])
@@ -40,14 +43,43 @@ def test_trigger_never_spins_on_a_zero_or_past_retry_after(
     assert elapsed >= 3 * MIN_PROBE_WAIT - 0.1, "each 429 must be followed by at least MIN_PROBE_WAIT"
 
 
-def test_sensor_poke_interval_has_a_floor(gong_emulator: GongEmulator, gong_emulator_connection: str) -> None:
-    sensor = GongRateLimitSensor(task_id="wait", gong_conn_id=gong_emulator_connection, deferrable=False)
-    gong_emulator.fail_next({"status": 429, "retry_after": "0"})
+def _without_interval(conn_id: str, mode: str) -> GongRateLimitSensor:
+    """A sensor whose own wait would be nothing: ``poke_interval=0``, no backoff."""
+    return GongRateLimitSensor(
+        task_id="wait",
+        gong_conn_id=conn_id,
+        deferrable=False,
+        mode=mode,
+        poke_interval=0,
+        exponential_backoff=False,
+    )
 
-    assert sensor.poke({}) is False  # type: ignore[arg-type]
-    interval = sensor._get_next_poke_interval(time.monotonic(), lambda: 0.0, 1)
 
-    assert interval == MIN_PROBE_WAIT
+@pytest.mark.parametrize("answer", FLOOR_ANSWERS, ids=FLOOR_IDS)
+def test_sensor_poke_mode_wait_has_a_floor(
+    gong_emulator: GongEmulator, gong_emulator_connection: str, answer: dict[str, Any]
+) -> None:
+    sensor = _without_interval(gong_emulator_connection, mode="poke")
+    gong_emulator.fail_next(answer)
+    started = time.monotonic()
+
+    sensor.execute({})  # type: ignore[arg-type]
+
+    assert time.monotonic() - started >= MIN_PROBE_WAIT - 0.05, "the second poke came too soon"
+    assert list_calls(gong_emulator) == {"429": 1, "200": 1}
+
+
+@pytest.mark.parametrize("answer", FLOOR_ANSWERS, ids=FLOOR_IDS)
+def test_sensor_reschedule_date_has_a_floor(
+    gong_emulator: GongEmulator, gong_emulator_connection: str, answer: dict[str, Any]
+) -> None:
+    sensor = _without_interval(gong_emulator_connection, mode="reschedule")
+    gong_emulator.fail_next(answer)
+
+    with pytest.raises(AirflowRescheduleException) as caught:
+        sensor.execute({"ti": RescheduleTI()})  # type: ignore[arg-type]
+
+    assert MIN_PROBE_WAIT - 0.2 <= seconds_until(caught.value.reschedule_date) <= MIN_PROBE_WAIT
 
 
 def test_a_5xx_blip_does_not_end_a_poke(gong_emulator: GongEmulator, gong_emulator_connection: str) -> None:

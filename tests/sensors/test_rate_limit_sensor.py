@@ -4,36 +4,26 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import (
     AirflowRescheduleException,
     AirflowSensorTimeout,
-    AirflowSkipException,
-    TaskDeferred,
 )
-from sensor_helpers import RescheduleTI, list_calls
+from sensor_helpers import TIMEOUT_OUTCOMES, RescheduleTI, RunTrigger, deferral, list_calls, seconds_until
 
 from airflow_provider_gong.exceptions import GongAuthError
 from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
 from airflow_provider_gong.testing import GongEmulator
 from airflow_provider_gong.triggers.rate_limit import DEFERRAL_SLACK, GongRateLimitTrigger, error_event
 
-RunTrigger = Callable[[Any], list[dict[str, Any]]]
-
 
 def _sensor(conn_id: str, **kwargs: Any) -> GongRateLimitSensor:
     kwargs.setdefault("timeout", 120)
     kwargs.setdefault("poke_interval", 60)
     return GongRateLimitSensor(task_id="wait_for_gong", gong_conn_id=conn_id, **kwargs)
-
-
-def _seconds_until(moment: datetime | str) -> float:
-    when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return (when - datetime.now(timezone.utc)).total_seconds()
 
 
 # ---------------------------------------------------------------------------------------- poke mode
@@ -92,9 +82,7 @@ def test_poke_mode_without_retry_after_backs_off(
     assert list_calls(gong_emulator) == {"429": 1, "200": 1}
 
 
-@pytest.mark.parametrize(
-    ("soft_fail", "expected"), [(False, AirflowSensorTimeout), (True, AirflowSkipException)]
-)
+@pytest.mark.parametrize(("soft_fail", "expected"), TIMEOUT_OUTCOMES)
 def test_retry_after_past_the_timeout_ends_the_wait_at_once(
     gong_emulator: GongEmulator, gong_emulator_connection: str, soft_fail: bool, expected: type[Exception]
 ) -> None:
@@ -140,7 +128,7 @@ def test_reschedule_mode_reschedules_at_retry_after(
     with pytest.raises(AirflowRescheduleException) as caught:
         sensor.execute({"ti": RescheduleTI()})  # type: ignore[arg-type]
 
-    assert 6.0 <= _seconds_until(caught.value.reschedule_date) <= 7.5
+    assert 6.0 <= seconds_until(caught.value.reschedule_date) <= 7.5
     assert list_calls(gong_emulator) == {"429": 1}
 
 
@@ -154,7 +142,7 @@ def test_reschedule_mode_without_retry_after_backs_off(
         sensor.execute({"ti": RescheduleTI()})  # type: ignore[arg-type]
 
     # The base sensor's exponential backoff: first interval within [poke_interval / 2, poke_interval).
-    assert 1.5 <= _seconds_until(caught.value.reschedule_date) <= 4.0
+    assert 1.5 <= seconds_until(caught.value.reschedule_date) <= 4.0
 
 
 def test_reschedule_mode_done_when_answered(
@@ -175,19 +163,15 @@ def test_deferrable_defers_to_the_trigger_and_resumes(
     sensor = _sensor(gong_emulator_connection, deferrable=True, timeout=120, poke_interval=60)
 
     started = time.monotonic()
-    with pytest.raises(TaskDeferred) as caught:
-        sensor.execute({})  # type: ignore[arg-type]
+    deferred, trigger = deferral(lambda: sensor.execute({}))  # type: ignore[arg-type]
 
-    deferred = caught.value
-    trigger = deferred.trigger
-    assert isinstance(trigger, GongRateLimitTrigger)
     assert deferred.method_name == "execute_complete"
     assert deferred.timeout == timedelta(seconds=120 + DEFERRAL_SLACK)  # a backstop after give_up_at
     assert trigger.gong_conn_id == gong_emulator_connection
     assert trigger.resume_at is not None
-    assert 1.0 <= _seconds_until(trigger.resume_at) <= 2.1
+    assert 1.0 <= seconds_until(trigger.resume_at) <= 2.1
     assert trigger.give_up_at is not None
-    assert 115 <= _seconds_until(trigger.give_up_at) <= 120.1
+    assert 115 <= seconds_until(trigger.give_up_at) <= 120.1
     assert time.monotonic() - started < 1.5  # deferring does not wait in the worker
 
     events = run_trigger(trigger)
@@ -224,13 +208,10 @@ def test_deferrable_without_retry_after_waits_poke_interval_first(
     gong_emulator.fail_next({"status": 429})
     sensor = _sensor(gong_emulator_connection, deferrable=True, poke_interval=5, max_wait=60)
 
-    with pytest.raises(TaskDeferred) as caught:
-        sensor.execute({})  # type: ignore[arg-type]
+    _, trigger = deferral(lambda: sensor.execute({}))  # type: ignore[arg-type]
 
-    trigger = caught.value.trigger
-    assert isinstance(trigger, GongRateLimitTrigger)
     assert trigger.resume_at is not None
-    assert 4.0 <= _seconds_until(trigger.resume_at) <= 5.1
+    assert 4.0 <= seconds_until(trigger.resume_at) <= 5.1
     assert (trigger.backoff, trigger.max_backoff) == (10.0, 60.0)
 
 

@@ -9,39 +9,22 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowRescheduleException, AirflowSensorTimeout, TaskDeferred
-from sensor_helpers import RescheduleTI, list_calls
+from airflow.sdk.exceptions import AirflowRescheduleException, AirflowSensorTimeout
+from sensor_helpers import RescheduleTI, RunTrigger, deferral, list_calls, seconds_until
 
 from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
 from airflow_provider_gong.testing import GongEmulator
-from airflow_provider_gong.triggers.rate_limit import DEFERRAL_SLACK, GongRateLimitTrigger
+from airflow_provider_gong.triggers.rate_limit import DEFERRAL_SLACK
 
-RunTrigger = Callable[[Any], list[dict[str, Any]]]
 WEEK = 7 * 24 * 3600.0
 
 
 def _sensor(conn_id: str, **kwargs: Any) -> GongRateLimitSensor:
     return GongRateLimitSensor(task_id="wait_for_gong", gong_conn_id=conn_id, **kwargs)
-
-
-def _seconds_until(moment: datetime | str) -> float:
-    when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return (when - datetime.now(timezone.utc)).total_seconds()
-
-
-def _deferral(
-    sensor: GongRateLimitSensor, run: Callable[[], Any]
-) -> tuple[TaskDeferred, GongRateLimitTrigger]:
-    with pytest.raises(TaskDeferred) as caught:
-        run()
-    trigger = caught.value.trigger
-    assert isinstance(trigger, GongRateLimitTrigger)
-    return caught.value, trigger
 
 
 # ---------------------------------------------------------------------------------------- poke, reschedule
@@ -74,7 +57,7 @@ def test_reschedule_mode_without_backoff_reschedules_at_the_deadline(
     with pytest.raises(AirflowRescheduleException) as caught:
         sensor.execute({"ti": RescheduleTI()})  # type: ignore[arg-type]
 
-    assert 8.5 <= _seconds_until(caught.value.reschedule_date) <= 10.0
+    assert 8.5 <= seconds_until(caught.value.reschedule_date) <= 10.0
 
 
 # ---------------------------------------------------------------------------------------- deferrable
@@ -86,11 +69,11 @@ def test_deferrable_first_backoff_past_the_timeout_probes_at_the_deadline(
     gong_emulator.fail_next({"status": 429})
     sensor = _sensor(gong_emulator_connection, deferrable=True, timeout=1.5, poke_interval=10)
 
-    deferred, trigger = _deferral(sensor, lambda: sensor.execute({}))  # type: ignore[arg-type]
+    deferred, trigger = deferral(lambda: sensor.execute({}))  # type: ignore[arg-type]
 
     assert trigger.resume_at is not None
     assert trigger.give_up_at is not None
-    assert _seconds_until(trigger.resume_at) <= 1.5
+    assert seconds_until(trigger.resume_at) <= 1.5
     assert trigger.resume_at <= trigger.give_up_at
     # Airflow's own backstop comes after the trigger's deadline, so the trigger's last probe gets its turn.
     assert deferred.timeout == timedelta(seconds=1.5 + DEFERRAL_SLACK)
@@ -111,13 +94,13 @@ def test_deferrable_without_end_still_defers_with_a_deadline(
     else:
         sensor = _sensor(gong_emulator_connection, deferrable=True, timeout=timedelta.max)
 
-    deferred, trigger = _deferral(sensor, lambda: sensor.execute({}))  # type: ignore[arg-type]
+    deferred, trigger = deferral(lambda: sensor.execute({}))  # type: ignore[arg-type]
 
     assert deferred.timeout == timedelta(seconds=WEEK + DEFERRAL_SLACK)
     assert trigger.give_up_at is not None
-    assert WEEK - 5 <= _seconds_until(trigger.give_up_at) <= WEEK
+    assert WEEK - 5 <= seconds_until(trigger.give_up_at) <= WEEK
     assert trigger.resume_at is not None
-    assert 28 <= _seconds_until(trigger.resume_at) <= 30
+    assert 28 <= seconds_until(trigger.resume_at) <= 30
     assert trigger.payload == {"timeout_left": None if endless == "inf" else sensor.timeout - WEEK}
 
 
@@ -128,10 +111,10 @@ def test_a_deferral_ending_before_the_timeout_probes_and_defers_again(
     sensor = _sensor(gong_emulator_connection, deferrable=True, timeout=WEEK + 50)
     event = {"status": "timeout", "message": "deferral over", "payload": {"timeout_left": 50.0}}
 
-    deferred, trigger = _deferral(sensor, lambda: sensor.execute_complete({}, event))  # type: ignore[arg-type]
+    deferred, trigger = deferral(lambda: sensor.execute_complete({}, event))  # type: ignore[arg-type]
 
     assert trigger.give_up_at is not None
-    assert 45 <= _seconds_until(trigger.give_up_at) <= 50
+    assert 45 <= seconds_until(trigger.give_up_at) <= 50
     assert trigger.payload == {"timeout_left": 0.0}
     assert deferred.timeout == timedelta(seconds=50 + DEFERRAL_SLACK)
     assert list_calls(gong_emulator) == {"429": 1}
