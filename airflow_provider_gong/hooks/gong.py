@@ -233,8 +233,7 @@ class GongHook(BaseHook):
             starts again from the first page, calls this once and skips those users, so none comes
             twice. Without it such a 400 is raised.
         """
-        return users.iter_users(
-            self.client,
+        fetch = users.UsersFetch.check(
             user_ids,
             created_from=created_from,
             created_to=created_to,
@@ -243,6 +242,7 @@ class GongHook(BaseHook):
             resume=resume,
             known_ids=known_ids,
         )
+        yield from fetch.run(self.client)
 
     def get_users(
         self,

@@ -1,8 +1,7 @@
-"""Helpers for the GongHook tests: env connections, fake sleeps, isolated pacers, local servers."""
+"""Helpers for the GongHook tests: env connections, fake sleeps, injected pacers, local servers."""
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 import time
@@ -12,32 +11,34 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from gong_hook_helpers import ACCESS_KEY, ACCESS_SECRET
 from pytest_httpserver import HTTPServer
 from structlog.testing import capture_logs
 
-from airflow_provider_gong.client import pacing
+from airflow_provider_gong.client.pacing import PacerRegistry
 
-ACCESS_KEY = "test-access-key"
-ACCESS_SECRET = "test-access-secret-0001"
 CONN_ID = "gong_test"
 
 
-# ---------------------------------------------------------------------------------------- isolation
+# ---------------------------------------------------------------------------------------- pacing
 
 
-@pytest.fixture(autouse=True)
-def pacer_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+@pytest.fixture
+def pacer_waits() -> list[float]:
+    """Waits the pacers of :func:`pacers` asked for (recorded, never slept)."""
+    return []
+
+
+@pytest.fixture
+def pacers(pacer_waits: list[float]) -> PacerRegistry:
     """
-    Give every test a fresh pacer registry whose pacers record their waits instead of sleeping.
+    A pacer registry of the test's own whose pacers record their waits in ``pacer_waits`` instead of sleeping.
 
-    The registry is process-wide on purpose (hooks of one company share a pace), so without this a
-    ``hold_off`` of one test would slow the next. A test that needs real pacing puts the real
-    ``Pacer`` back with ``monkeypatch.setattr(pacing, "Pacer", RealPacer)``.
+    Pass it as ``GongHook(..., pacers=pacers)``. A hook built without it paces for real, on the process's
+    registry (emptied around every test by ``tests/conftest.py``), at the connection's ``calls_per_second``
+    (``make_conn`` sets 0 unless the test sets it), and sleeps out a ``Retry-After`` hold-off for real.
     """
-    waits: list[float] = []
-    monkeypatch.setattr(pacing, "_registry", {})
-    monkeypatch.setattr(pacing, "Pacer", functools.partial(pacing.Pacer, sleep=waits.append))
-    return waits
+    return PacerRegistry(sleep=pacer_waits.append)
 
 
 # ---------------------------------------------------------------------------------------- fakes

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_gong.client.pacing import PacerRegistry
 from airflow_provider_gong.exceptions import GongNotFoundError, GongServerError
 from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.testing import GongEmulator
@@ -25,10 +26,10 @@ def calls(emulator: GongEmulator, route: str) -> int:
 
 
 @pytest.fixture
-def hook(gong_emulator_connection: str) -> Iterator[GongHook]:
+def hook(gong_emulator_connection: str, pacers: PacerRegistry) -> Iterator[GongHook]:
     """A hook on the emulator, pacing off (the emulator's limits are off too) and no real sleeps."""
     sleeps: list[float] = []
-    hook = GongHook(gong_emulator_connection, calls_per_second=0, sleep=sleeps.append)
+    hook = GongHook(gong_emulator_connection, calls_per_second=0, sleep=sleeps.append, pacers=pacers)
     yield hook
     hook.close()
 

@@ -15,8 +15,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from airflow_provider_gong.client.paging import MAX_EMPTY_PAGES
 from airflow_provider_gong.exceptions import GongApiError, GongBadRequestError, GongRateLimitError
-from airflow_provider_gong.hooks.gong import MAX_EMPTY_PAGES, GongHook, UsersResume
+from airflow_provider_gong.hooks.gong import GongHook, UsersResume
 
 
 def rendered(event: dict[str, Any]) -> str:

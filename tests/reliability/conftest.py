@@ -1,18 +1,18 @@
-"""Fixtures of the reliability and security suite: env connections.
+"""Fixtures of the reliability and security suite: env connections, injected pacers.
 
-The emulator, proxy isolation, fresh pacers and ``gong_logs`` come from ``tests/conftest.py``.
+The emulator, proxy isolation, the emptied process-wide pacers and ``gong_logs`` come from
+``tests/conftest.py``.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from airflow_provider_gong.client import pacing
+from airflow_provider_gong.client.pacing import PacerRegistry
 
 CONN_ID = "gong_reliability"
 
@@ -33,8 +33,17 @@ def make_conn(monkeypatch: pytest.MonkeyPatch) -> ConnFactory:
 
 
 @pytest.fixture
-def pacer_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Pacers that record their waits instead of sleeping (the registry is fresh, see tests/conftest.py)."""
-    waits: list[float] = []
-    monkeypatch.setattr(pacing, "Pacer", functools.partial(pacing.Pacer, sleep=waits.append))
-    return waits
+def pacer_waits() -> list[float]:
+    """Waits the pacers of :func:`pacers` asked for (recorded, never slept)."""
+    return []
+
+
+@pytest.fixture
+def pacers(pacer_waits: list[float]) -> PacerRegistry:
+    """
+    A pacer registry of the test's own whose pacers record their waits in ``pacer_waits``, not sleeping.
+
+    Pass it as ``GongHook(..., pacers=pacers)``; a hook built without it paces (and sleeps out a
+    ``Retry-After`` hold-off) for real, on the process's registry.
+    """
+    return PacerRegistry(sleep=pacer_waits.append)

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from reliability_helpers import RawServer, answer_and_close, read_request
 
+from airflow_provider_gong.client.decode import DEADLINE_SLACK
 from airflow_provider_gong.exceptions import (
     GongApiError,
     GongConnectionError,
@@ -27,7 +28,6 @@ from airflow_provider_gong.exceptions import (
     GongTimeoutError,
 )
 from airflow_provider_gong.hooks.gong import GongHook
-from airflow_provider_gong.client.decode import DEADLINE_SLACK
 from airflow_provider_gong.triggers.rate_limit import GongRateLimitTrigger
 
 KEY = "hostile-access-key"

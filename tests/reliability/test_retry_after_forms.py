@@ -2,8 +2,8 @@
 Every form of ``Retry-After`` a 429 can carry, from the Gong emulator: seconds, an HTTP-date, none,
 garbage, negative, and huge (the daily quota is spent).
 
-The hook's retry ``sleep`` and the shared pacer's sleep are recorders here, so a 2 s wait costs nothing
-and the test sees exactly how long the hook would have waited.
+The hook's retry ``sleep`` and the sleep of its pacers (injected: ``pacers``) are recorders here, so a
+2 s wait costs nothing and the test sees exactly how long the hook would have waited.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from reliability_helpers import retry_warnings
 
+from airflow_provider_gong.client.pacing import PacerRegistry
 from airflow_provider_gong.exceptions import GongRateLimitError
 from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.testing import GongEmulator
@@ -26,8 +27,14 @@ def user_id(gong_emulator: GongEmulator, gong_emulator_connection: str) -> str:
     return gong_emulator.directory.ids[0]
 
 
-def _hook(sleeps: list[float]) -> GongHook:
-    return GongHook(calls_per_second=0, max_retries=3, max_retry_wait=MAX_RETRY_WAIT, sleep=sleeps.append)
+def _hook(sleeps: list[float], pacers: PacerRegistry) -> GongHook:
+    return GongHook(
+        calls_per_second=0,
+        max_retries=3,
+        max_retry_wait=MAX_RETRY_WAIT,
+        sleep=sleeps.append,
+        pacers=pacers,
+    )
 
 
 @pytest.mark.parametrize(
@@ -44,6 +51,7 @@ def _hook(sleeps: list[float]) -> GongHook:
 def test_retry_after_is_waited_exactly_then_retried(
     gong_emulator: GongEmulator,
     user_id: str,
+    pacers: PacerRegistry,
     pacer_waits: list[float],
     gong_logs: list[dict[str, Any]],
     header: str,
@@ -53,7 +61,7 @@ def test_retry_after_is_waited_exactly_then_retried(
     gong_emulator.fail_next({"status": 429, "retry_after": header})
     sleeps: list[float] = []
 
-    user = _hook(sleeps).get_user(user_id)
+    user = _hook(sleeps, pacers).get_user(user_id)
 
     assert user["id"] == user_id
     assert gong_emulator.stats()["gong_calls"] == 2
@@ -76,6 +84,7 @@ def test_retry_after_is_waited_exactly_then_retried(
 def test_unusable_retry_after_falls_back_to_backoff(
     gong_emulator: GongEmulator,
     user_id: str,
+    pacers: PacerRegistry,
     pacer_waits: list[float],
     gong_logs: list[dict[str, Any]],
     header: str | None,
@@ -86,7 +95,7 @@ def test_unusable_retry_after_falls_back_to_backoff(
     gong_emulator.fail_next(answer, answer)
     sleeps: list[float] = []
 
-    user = _hook(sleeps).get_user(user_id)
+    user = _hook(sleeps, pacers).get_user(user_id)
 
     assert user["id"] == user_id
     assert gong_emulator.stats()["gong_calls"] == 3
@@ -108,6 +117,7 @@ def test_unusable_retry_after_falls_back_to_backoff(
 def test_huge_retry_after_raises_at_once_with_a_hint(
     gong_emulator: GongEmulator,
     user_id: str,
+    pacers: PacerRegistry,
     pacer_waits: list[float],
     gong_logs: list[dict[str, Any]],
     header: str,
@@ -115,7 +125,7 @@ def test_huge_retry_after_raises_at_once_with_a_hint(
 ) -> None:
     gong_emulator.fail_next({"status": 429, "retry_after": header})
     sleeps: list[float] = []
-    hook = _hook(sleeps)
+    hook = _hook(sleeps, pacers)
 
     with pytest.raises(GongRateLimitError) as caught:
         hook.get_user(user_id)

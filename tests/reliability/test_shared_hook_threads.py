@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.client.pacing import JITTER_MARGIN
+from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.testing import GongEmulator
 
 THREADS = 8

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import pytest
 
+from airflow_provider_gong.client.pacing import PacerRegistry
+from airflow_provider_gong.client.retry import RetryPolicy
 from airflow_provider_gong.exceptions import GongApiError, GongServerError
 from airflow_provider_gong.hooks.gong import GongHook
-from airflow_provider_gong.client.retry import RetryPolicy
 from airflow_provider_gong.testing import GongEmulator
-
-pytestmark = pytest.mark.usefixtures("pacer_waits")  # a Retry-After also holds the pace back: record it
 
 
 @pytest.fixture
@@ -20,17 +19,18 @@ def user_id(gong_emulator: GongEmulator, gong_emulator_connection: str) -> str:
     return gong_emulator.directory.ids[0]
 
 
-def _hook(sleeps: list[float], **kwargs: float) -> GongHook:
-    return GongHook(calls_per_second=0, max_retries=3, sleep=sleeps.append, **kwargs)
+def _hook(sleeps: list[float], pacers: PacerRegistry, **kwargs: float) -> GongHook:
+    """A hook on the emulator; a Retry-After also holds the pace back, so its pacers record their waits."""
+    return GongHook(calls_per_second=0, max_retries=3, sleep=sleeps.append, pacers=pacers, **kwargs)
 
 
 def test_a_503_with_retry_after_waits_exactly_that(
-    gong_emulator: GongEmulator, user_id: str, pacer_waits: list[float]
+    gong_emulator: GongEmulator, user_id: str, pacers: PacerRegistry, pacer_waits: list[float]
 ) -> None:
     gong_emulator.fail_next({"status": 503, "retry_after": "7"})
     sleeps: list[float] = []
 
-    assert _hook(sleeps).get_user(user_id)["id"] == user_id
+    assert _hook(sleeps, pacers).get_user(user_id)["id"] == user_id
 
     assert sleeps == [7.0]
     # The hold-off reaches the pace too, so other threads of the process wait it out as well (here the
@@ -40,13 +40,13 @@ def test_a_503_with_retry_after_waits_exactly_that(
 
 
 def test_a_503_asking_longer_than_max_retry_wait_is_raised_at_once(
-    gong_emulator: GongEmulator, user_id: str
+    gong_emulator: GongEmulator, user_id: str, pacers: PacerRegistry
 ) -> None:
     gong_emulator.fail_next({"status": 503, "retry_after": "3600"})
     sleeps: list[float] = []
 
     with pytest.raises(GongServerError) as caught:
-        _hook(sleeps, max_retry_wait=60).get_user(user_id)
+        _hook(sleeps, pacers, max_retry_wait=60).get_user(user_id)
 
     assert caught.value.retry_after == 3600
     assert "longer than this hook's max_retry_wait of 60 s" in str(caught.value)
@@ -56,11 +56,13 @@ def test_a_503_asking_longer_than_max_retry_wait_is_raised_at_once(
     assert gong_emulator.stats()["gong_calls"] == 1
 
 
-def test_a_503_without_retry_after_backs_off(gong_emulator: GongEmulator, user_id: str) -> None:
+def test_a_503_without_retry_after_backs_off(
+    gong_emulator: GongEmulator, user_id: str, pacers: PacerRegistry
+) -> None:
     gong_emulator.fail_next({"status": 503})
     sleeps: list[float] = []
 
-    _hook(sleeps).get_user(user_id)
+    _hook(sleeps, pacers).get_user(user_id)
 
     [wait] = sleeps
     assert (
@@ -68,21 +70,23 @@ def test_a_503_without_retry_after_backs_off(gong_emulator: GongEmulator, user_i
     )
 
 
-def test_a_408_is_retried(gong_emulator: GongEmulator, user_id: str) -> None:
+def test_a_408_is_retried(gong_emulator: GongEmulator, user_id: str, pacers: PacerRegistry) -> None:
     gong_emulator.fail_next({"status": 408}, {"status": 408})
     sleeps: list[float] = []
 
-    assert _hook(sleeps).get_user(user_id)["id"] == user_id
+    assert _hook(sleeps, pacers).get_user(user_id)["id"] == user_id
 
     assert len(sleeps) == 2
     assert gong_emulator.stats()["gong_calls"] == 3
 
 
-def test_a_408_every_time_ends_with_its_status(gong_emulator: GongEmulator, user_id: str) -> None:
+def test_a_408_every_time_ends_with_its_status(
+    gong_emulator: GongEmulator, user_id: str, pacers: PacerRegistry
+) -> None:
     gong_emulator.fail_next(*[{"status": 408}] * 4)
 
     with pytest.raises(GongApiError) as caught:
-        _hook([]).get_user(user_id)
+        _hook([], pacers).get_user(user_id)
 
     assert caught.value.status_code == 408
     assert gong_emulator.stats()["gong_calls"] == 4
@@ -90,11 +94,11 @@ def test_a_408_every_time_ends_with_its_status(gong_emulator: GongEmulator, user
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404])
 def test_answers_a_retry_cannot_fix_are_not_retried(
-    gong_emulator: GongEmulator, user_id: str, status: int
+    gong_emulator: GongEmulator, user_id: str, pacers: PacerRegistry, status: int
 ) -> None:
     gong_emulator.fail_next({"status": status, "retry_after": "1"})
 
     with pytest.raises(GongApiError):
-        _hook([]).get_user(user_id)
+        _hook([], pacers).get_user(user_id)
 
     assert gong_emulator.stats()["gong_calls"] == 1
