@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowRescheduleException
+from conftest import FakeTime
 from sensor_helpers import RescheduleTI, RunTrigger, list_calls, seconds_until
 
 from airflow_provider_gong.client.retry import MIN_PROBE_WAIT
@@ -23,7 +24,11 @@ FLOOR_IDS = ["retry-after-0", "no-retry-after"]
 
 @pytest.mark.parametrize("retry_after", ["0", "http-date+-30"])
 def test_trigger_never_spins_on_a_zero_or_past_retry_after(
-    retry_after: str, gong_emulator: GongEmulator, gong_emulator_connection: str, run_trigger: RunTrigger
+    retry_after: str,
+    gong_emulator: GongEmulator,
+    gong_emulator_connection: str,
+    run_trigger: RunTrigger,
+    fake_time: FakeTime,
 ) -> None:
     if retry_after.startswith("http-date"):
         gong_emulator.configure(fault_retry_after=retry_after)
@@ -32,15 +37,14 @@ def test_trigger_never_spins_on_a_zero_or_past_retry_after(
     else:
         scripted = [{"status": 429, "retry_after": retry_after}] * 3
     gong_emulator.fail_next(*scripted)
-    started = time.monotonic()
 
-    events = run_trigger(GongRateLimitTrigger(gong_emulator_connection))
+    events = run_trigger(GongRateLimitTrigger(gong_emulator_connection, **fake_time.injected()))
 
-    elapsed = time.monotonic() - started
     assert events[0]["status"] == "ok", events
     assert events[0]["probes"] == 4
     assert gong_emulator.stats()["gong_calls"] == 4
-    assert elapsed >= 3 * MIN_PROBE_WAIT - 0.1, "each 429 must be followed by at least MIN_PROBE_WAIT"
+    # Each 429 is followed by exactly MIN_PROBE_WAIT, on the trigger's (fake) clock.
+    assert fake_time.sleeps == [MIN_PROBE_WAIT] * 3
 
 
 def _without_interval(conn_id: str, mode: str) -> GongRateLimitSensor:

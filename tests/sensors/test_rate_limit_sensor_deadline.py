@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowRescheduleException, AirflowSensorTimeout
+from conftest import FakeTime
 from sensor_helpers import RescheduleTI, RunTrigger, deferral, list_calls, seconds_until
 
 from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
@@ -64,7 +65,7 @@ def test_reschedule_mode_without_backoff_reschedules_at_the_deadline(
 
 
 def test_deferrable_first_backoff_past_the_timeout_probes_at_the_deadline(
-    gong_emulator: GongEmulator, gong_emulator_connection: str, run_trigger: RunTrigger
+    gong_emulator: GongEmulator, gong_emulator_connection: str, run_trigger: RunTrigger, fake_time: FakeTime
 ) -> None:
     gong_emulator.fail_next({"status": 429})
     sensor = _sensor(gong_emulator_connection, deferrable=True, timeout=1.5, poke_interval=10)
@@ -77,7 +78,7 @@ def test_deferrable_first_backoff_past_the_timeout_probes_at_the_deadline(
     assert trigger.resume_at <= trigger.give_up_at
     # Airflow's own backstop comes after the trigger's deadline, so the trigger's last probe gets its turn.
     assert deferred.timeout == timedelta(seconds=1.5 + DEFERRAL_SLACK)
-    events = run_trigger(trigger)
+    events = run_trigger(type(trigger)(**trigger.serialize()[1], **fake_time.injected()))
     assert [event["status"] for event in events] == ["ok"]
     assert sensor.execute_complete({}, events[0]) is None  # type: ignore[arg-type]
     assert list_calls(gong_emulator) == {"429": 1, "200": 1}
