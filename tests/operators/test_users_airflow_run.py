@@ -1,4 +1,5 @@
-"""GongUserOperator in a real Airflow run (``airflow dags test``, SQLite): what XCom stores, mapped paths."""
+"""GongUserOperator in a real Airflow run (``airflow dags test`` / ``tasks test``, SQLite): what XCom stores,
+mapped paths, the XCom parts kept across a deferral."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from pathlib import Path
 
 import pytest
 from airflow_home import AirflowHome, explain
+from gong_recording_xcom import read_notes
 
 from airflow_provider_gong.operators.users import xcom_size
 from airflow_provider_gong.testing import EmulatorConfig, GongEmulator
 
 pytestmark = [pytest.mark.airflow_run, pytest.mark.timeout(900)]
 
-DAG_FILE = Path(__file__).parent / "dags" / "gong_operator_checks.py"
+HERE = Path(__file__).parent
+DAG_FILE = HERE / "dags" / "gong_operator_checks.py"
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +113,42 @@ def test_mapped_indexes_sharing_a_default_or_repeated_output_path_fail(
     }, explain(proc)
     assert "m_default: map index 0 would overwrite" in proc.stdout + proc.stderr, explain(proc)
     assert not any(path.name.startswith(("dflt", ".dflt", "twice", ".twice")) for path in out.iterdir())
+
+
+@pytest.mark.parametrize("command", ["tasks", "dags"])
+def test_the_xcom_part_kept_across_a_real_deferral_is_read_back_then_deleted(
+    command: str, airflow: AirflowHome, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 5 pages of users, 3 calls per 4-second "day": pages 1-3 wait in XCom while the trigger waits, then
+    # pages 4-5 come; the XCom backend (a BaseXCom noting what goes through it) shows the part's life.
+    config = EmulatorConfig(users=460, avatar_share=0.0, rate_per_second=None, rate_per_day=3, day_seconds=4)
+    notes = tmp_path / "xcom-notes.jsonl"
+    with GongEmulator(config) as quota:
+        for name, value in {
+            "AIRFLOW_CONN_GONG_DEFERRED": quota.connection_json(),
+            "AIRFLOW__CORE__XCOM_BACKEND": "gong_recording_xcom.RecordingXCom",
+            "PYTHONPATH": str(HERE),
+            "GONG_XCOM_NOTES": str(notes),
+        }.items():
+            monkeypatch.setitem(airflow.env, name, value)
+        dag_id = "gong_deferred_xcom"
+        proc = airflow.run(
+            *(("tasks", "test", dag_id, "all_users") if command == "tasks" else ("dags", "test", dag_id))
+        )
+        stats = quota.stats()
+    output = proc.stdout + proc.stderr
+    assert "running trigger in line" in output, explain(proc)
+    assert "could not delete XCom" not in output, explain(proc)
+    noted = read_notes(notes)
+    stored = [(note["key"], note["items"]) for note in noted if note["event"] == "set"]
+    assert stored == [("gong_users_part_0", 300), ("return_value", 460)], noted
+    deleted = [
+        (note["key"], note["task_id"], note["map_index"]) for note in noted if note["event"] == "delete"
+    ]
+    assert deleted == [("gong_users_part_0", "all_users", -1)], noted
+    assert stats["by_endpoint"]["GET /v2/users"] == {"200": 5 + 1, "429": 1}, stats  # each page once, 1 probe
+    if command == "dags":  # tasks test removes its temporary run, XComs included
+        with sqlite3.connect(airflow.home / "airflow.db") as db:
+            keys = [row[0] for row in db.execute("SELECT key FROM xcom WHERE dag_id = ?", (dag_id,))]
+        assert keys == ["return_value"]
+        assert airflow.xcoms(dag_id)[("all_users", -1)] == [{"id": user["id"]} for user in quota.users]

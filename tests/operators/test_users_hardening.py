@@ -18,8 +18,8 @@ from typing import Any
 import pendulum
 import pytest
 from airflow.sdk import DAG, ObjectStoragePath, task, task_group
-from airflow.sdk.exceptions import TaskDeferred
 from airflow.sdk.execution_time.xcom import XCom
+from operator_helpers import DEFER_FAST, EXPIRED, FakeTI, defer, names
 
 from airflow_provider_gong.exceptions import GongConfigError, GongRateLimitError, GongResultTooLargeError
 from airflow_provider_gong.operators.users import GongUserOperator, xcom_size
@@ -27,28 +27,7 @@ from airflow_provider_gong.testing import GongEmulator
 from airflow_provider_gong.triggers.rate_limit import DEFERRAL_SLACK, GongRateLimitTrigger
 
 NO_PACE = {"calls_per_second": 0}
-#: The hook sleeps out at most 0.5 s itself: a longer Retry-After defers (with ``deferrable=True``).
-DEFER_FAST = {"calls_per_second": 0, "max_retry_wait": 0.5}
 CALLS = "gong_calls"
-
-
-class FakeTI:
-    """The part of a task instance the operator uses: its map index, XCom push and pull."""
-
-    task_id = "users"
-
-    def __init__(self, map_index: int = -1, pulled: Any = None) -> None:
-        self.map_index = map_index
-        self.pulled = pulled
-        self.xcoms: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcoms[key] = json.loads(json.dumps(value))  # stored as JSON, like Airflow does
-
-    def xcom_pull(self, task_ids: str, key: str, map_indexes: Any = None, **_: Any) -> Any:
-        if task_ids != self.task_id:  # an upstream task's XCom (an XComArg being resolved)
-            return self.pulled
-        return self.xcoms.get(key)
 
 
 def visible(emulator: GongEmulator) -> list[dict[str, Any]]:
@@ -65,17 +44,6 @@ def run(op: GongUserOperator, context: dict[str, Any] | None = None) -> Any:
     ctx: dict[str, Any] = context if context is not None else {}
     op.render_template_fields(ctx)  # type: ignore[arg-type]
     return op.execute(ctx)  # type: ignore[arg-type]
-
-
-def defer(op: GongUserOperator, context: dict[str, Any]) -> TaskDeferred:
-    op.render_template_fields(context)  # type: ignore[arg-type]
-    with pytest.raises(TaskDeferred) as caught:
-        op.execute(context)  # type: ignore[arg-type]
-    return caught.value
-
-
-def names(directory: Path) -> list[str]:
-    return sorted(path.name for path in directory.iterdir())
 
 
 @pytest.fixture
@@ -646,8 +614,6 @@ def test_on_kill_removes_the_parts_of_the_running_fetch(gong: GongEmulator, tmp_
 
 
 # ---------------------------------------------------------------------------------------- 2. expired cursor
-
-EXPIRED = {"status": 400, "body": {"requestId": "req-expired-1", "errors": ["cursor has expired"]}}
 
 
 @pytest.mark.parametrize("fields", [None, ["id", "emailAddress"], ["emailAddress"]], ids=repr)

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_users_hardening import DEFER_FAST, EXPIRED, FakeTI, defer, gong, make, names, visible
+from operator_helpers import DEFER_FAST, EXPIRED, FakeTI, defer, names
+from test_users_hardening import gong, make, visible
 
 from airflow_provider_gong.testing import GongEmulator
 

@@ -1,5 +1,5 @@
 """Test DAGs: the XCom size GongUserOperator measures, mapped tasks writing files, mapped ``user_ids`` of
-None, in a real run."""
+None, and the XCom parts a deferred fetch keeps, in a real run."""
 
 from __future__ import annotations
 
@@ -61,4 +61,14 @@ with DAG(
     GongUserOperator.partial(task_id="m_default").expand(user_ids=[[], []])
     GongUserOperator.partial(task_id="m_twice", user_ids=[]).expand(
         output_path=[f"file://{OUT}/twice.jsonl", f"{OUT}/twice.jsonl"]
+    )
+
+
+with DAG(dag_id="gong_deferred_xcom", schedule=None, start_date=START, catchup=False):
+    GongUserOperator(
+        task_id="all_users",
+        gong_conn_id="gong_deferred",
+        fields=["id"],
+        deferrable=True,
+        hook_params={"calls_per_second": 0, "max_retry_wait": 0.5},
     )
