@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         ObjectStoragePath,
         conf,
     )
+    from airflow.sdk.bases.operator import TRIGGER_FAIL_REPR
     from airflow.sdk.bases.xcom import BaseXCom
     from airflow.sdk.exceptions import (
         AirflowException,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AIRFLOW_VERSION",
+    "TRIGGER_FAIL_REPR",
     "AirflowException",
     "AirflowFailException",
     "AirflowRescheduleException",
@@ -80,6 +82,8 @@ _SOURCES = {
     "ObjectStoragePath": "airflow.sdk",
     "conf": "airflow.sdk",
     "BaseXCom": "airflow.sdk.bases.xcom",
+    # The ``next_method`` a task resumes with when Airflow ended its deferral (timeout, trigger failure).
+    "TRIGGER_FAIL_REPR": "airflow.sdk.bases.operator",
     "amask_secret": "airflow.sdk.log",
     "mask_secret": "airflow.sdk.log",
     "BaseTrigger": "airflow.triggers.base",

@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_gong.client.ids import MAX_ID_DIGITS, parse_user_ids, validate_user_id, validate_user_ids
+from airflow_provider_gong.client.ids import (
+    MAX_ID_DIGITS,
+    parse_user_ids,
+    validate_user_id,
+    validate_user_ids,
+)
 
 # ---------------------------------------------------------------------------------------- validate_user_id
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_gong.client.retry import RetryPolicy, parse_retry_after
 from airflow_provider_gong.exceptions import (
     GongApiError,
     GongAuthError,
@@ -18,7 +19,6 @@ from airflow_provider_gong.exceptions import (
     GongServerError,
     GongTimeoutError,
 )
-from airflow_provider_gong.client.retry import RetryPolicy, parse_retry_after
 
 NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 

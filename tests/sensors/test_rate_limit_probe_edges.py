@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowRescheduleException
-from conftest import FakeTime
+from fake_clock import FakeTime
 from sensor_helpers import RescheduleTI, RunTrigger, list_calls, seconds_until
 
 from airflow_provider_gong.client.retry import MIN_PROBE_WAIT

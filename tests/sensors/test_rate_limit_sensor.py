@@ -12,7 +12,7 @@ from airflow.sdk.exceptions import (
     AirflowRescheduleException,
     AirflowSensorTimeout,
 )
-from conftest import FakeTime
+from fake_clock import FakeTime
 from sensor_helpers import TIMEOUT_OUTCOMES, RescheduleTI, RunTrigger, deferral, list_calls, seconds_until
 
 from airflow_provider_gong.exceptions import GongAuthError

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowRescheduleException, AirflowSensorTimeout
-from conftest import FakeTime
+from fake_clock import FakeTime
 from sensor_helpers import RescheduleTI, RunTrigger, deferral, list_calls, seconds_until
 
 from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import FakeTime
+from fake_clock import FakeTime
 from pytest_httpserver import HTTPServer
 
 from airflow_provider_gong.exceptions import (

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from conftest import FakeTime
+from fake_clock import FakeTime
 
 from airflow_provider_gong.testing import GongEmulator
 from airflow_provider_gong.triggers.rate_limit import GongRateLimitTrigger

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import FakeTime
+from fake_clock import FakeTime
 
 from airflow_provider_gong.exceptions import GongAuthError, GongError, GongRateLimitError
 from airflow_provider_gong.testing import GongEmulator
