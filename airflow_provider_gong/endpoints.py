@@ -70,10 +70,12 @@ class Endpoint:
     noun: str = "record"
     probe_inputs: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
-    @property
-    def path_params(self) -> tuple[str, ...]:
-        """The names of the path's parameters, in order (``("id",)`` for ``/v2/users/{id}``)."""
-        return tuple(name for _, name, _, _ in string.Formatter().parse(self.path) if name)
+    #: The names of the path's parameters, in order (``("id",)`` for ``/v2/users/{id}``).
+    path_params: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        names = tuple(name for _, name, _, _ in string.Formatter().parse(self.path) if name)
+        object.__setattr__(self, "path_params", names)
 
     @property
     def probeable(self) -> bool:
@@ -87,9 +89,7 @@ class Endpoint:
         :param values: One value per path parameter.
         :raises ValueError: naming the parameter when a value is missing or not a Gong id.
         """
-        missing = [name for name in self.path_params if name not in values]
-        extra = sorted(set(values) - set(self.path_params))
-        if missing or extra:
+        if len(values) != len(self.path_params) or any(name not in values for name in self.path_params):
             raise ValueError(f"{self.operation_id} needs path parameters {list(self.path_params)}")
         checked = {name: validate_id(value, self.noun) for name, value in values.items()}
         return self.path.format(**checked)

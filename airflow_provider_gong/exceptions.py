@@ -102,6 +102,11 @@ def _rebuild(data: dict[str, Any]) -> GongError:
     return GongError.from_json(data)
 
 
+def _rebuild_api_error(cls: type[GongError], args: tuple[object, ...], state: dict[str, Any]) -> GongError:
+    """Load an error pickled by release 0.1 (its class, message and attributes) through :meth:`from_json`."""
+    return GongError.from_json({"error_type": cls.__name__, "message": args[0] if args else "", **state})
+
+
 class GongConfigError(GongError, ValueError):
     """The Gong connection or a hook argument is unusable; raised before any request is sent."""
 

@@ -182,3 +182,44 @@ def test_timeout_error_survives_pickling() -> None:
     assert type(copy) is GongTimeoutError
     assert str(copy) == "Gong GET /v2/users timed out after 30 s"
     assert copy.retryable is True
+
+
+#: Errors pickled by release 0.1 (``pickle.dumps``, base64), e.g. kept by a result backend or a cache.
+RELEASE_0_1_PICKLES = {
+    "GongRateLimitError": (
+        "gASVKAEAAAAAAACMIGFpcmZsb3dfcHJvdmlkZXJfZ29uZy5leGNlcHRpb25zlIwSX3JlYnVpbGRfYXBpX2Vycm9ylJOUaACMEkdvbmdSYXRl"
+        "TGltaXRFcnJvcpSTlIxNR29uZyBBUEkgNDI5IG9uIEdFVCAvdjIvdXNlcnM6IG5vIGVycm9yIG1lc3NhZ2UgaW4gdGhlIGFuc3dlciAocmVx"
+        "dWVzdElkIHItMSmUhZR9lCiMC3N0YXR1c19jb2RllE2tAYwGbWV0aG9klIwDR0VUlIwEcGF0aJSMCS92Mi91c2Vyc5SMCnJlcXVlc3RfaWSU"
+        "jANyLTGUjAZlcnJvcnOUXZSMBmRldGFpbJROjARoaW50lE6MC3JldHJ5X2FmdGVylEdAKAAAAAAAAHWHlFKULg=="
+    ),
+    "GongNotFoundError": (
+        "gASVgQEAAAAAAACMIGFpcmZsb3dfcHJvdmlkZXJfZ29uZy5leGNlcHRpb25zlIwSX3JlYnVpbGRfYXBpX2Vycm9ylJOUaACMEUdvbmdOb3RG"
+        "b3VuZEVycm9ylJOUjGBHb25nIEFQSSA0MDQgb24gUE9TVCAvdjIvdXNlcnMvZXh0ZW5zaXZlOiAyIG9mIDMgcmVxdWVzdGVkIHVzZXJzIG5v"
+        "dCBmb3VuZDogMSwgMiAocmVxdWVzdElkIHItNymUhZR9lCiMC3N0YXR1c19jb2RllE2UAYwGbWV0aG9klIwEUE9TVJSMBHBhdGiUjBMvdjIv"
+        "dXNlcnMvZXh0ZW5zaXZllIwKcmVxdWVzdF9pZJSMA3ItN5SMBmVycm9yc5RdlIwmMiBvZiAzIHJlcXVlc3RlZCB1c2VycyBub3QgZm91bmQ6"
+        "IDEsIDKUYYwGZGV0YWlslE6MBGhpbnSUTowLcmV0cnlfYWZ0ZXKUTowLbWlzc2luZ19pZHOUXZQojAExlIwBMpRldYeUUpQu"
+    ),
+    "GongConnectionError": (
+        "gASVWAAAAAAAAACMIGFpcmZsb3dfcHJvdmlkZXJfZ29uZy5leGNlcHRpb25zlIwTR29uZ0Nvbm5lY3Rpb25FcnJvcpSTlIwEYm9vbZSFlFKU"
+        "fZSMCXJldHJ5YWJsZZSJc2Iu"
+    ),
+}
+
+
+def test_errors_pickled_by_release_0_1_still_load() -> None:
+    import base64
+    import pickle
+
+    limited, missing, unreachable = (
+        pickle.loads(base64.b64decode(RELEASE_0_1_PICKLES[name]))  # noqa: S301 - fixed bytes of this test
+        for name in ("GongRateLimitError", "GongNotFoundError", "GongConnectionError")
+    )
+
+    assert type(limited) is GongRateLimitError
+    assert (limited.status_code, limited.request_id, limited.retry_after) == (429, "r-1", 12.0)
+    assert str(limited) == "Gong API 429 on GET /v2/users: no error message in the answer (requestId r-1)"
+    assert type(missing) is GongNotFoundError
+    assert missing.missing_ids == ["1", "2"]
+    assert missing.errors == ["2 of 3 requested users not found: 1, 2"]
+    assert type(unreachable) is GongConnectionError
+    assert (str(unreachable), unreachable.retryable) == ("boom", False)

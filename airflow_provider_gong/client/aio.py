@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from airflow_provider_gong.client.decode import DEADLINE_SLACK, transport_error
-from airflow_provider_gong.client.environment import ssl_context, trust_store
+from airflow_provider_gong.client.environment import proxy_for, ssl_context, trust_store
 from airflow_provider_gong.client.settings import USER_AGENT, GongSettings
 from airflow_provider_gong.client.sync import Answer
 
@@ -48,7 +48,9 @@ class AsyncTransport:
                 timeout=settings.timeout,
                 follow_redirects=False,
                 verify=True if context is None else context,
-                trust_env=True,
+                # The proxy as the sync transport picks it (requests' NO_PROXY rules), not httpx's own.
+                proxy=proxy_for(settings.base_url),
+                trust_env=False,
             )
         return self._client
 

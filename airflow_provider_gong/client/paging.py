@@ -212,7 +212,9 @@ def pages(
     :param endpoint: A paged endpoint of the registry.
     :param inputs: Query parameters (GET) or the body (POST), without the cursor.
     :param resume: Where to start; kept up to date (its ``cursor`` and ``restarted``).
-    :param known_ids: Returns the ids of the records stored before a restart.
+    :param known_ids: Returns the ids of the records stored before the stop: a listing resumed from a kept
+        cursor calls it once and skips them (Gong's pages may overlap the last one stored), and so does one
+        that restarts after its cursor expired.
     """
     method, path, noun = endpoint.method, endpoint.path, endpoint.noun
     items_key = endpoint.records_key or "records"
@@ -220,15 +222,13 @@ def pages(
     kept_cursor = cursor
     seen_cursors: set[str] = set()
     seen_ids = IdSet()
-    skip = IdSet()
-    if resume is not None and resume.restarted:
-        # A listing that started again from page 1 and was stopped once more: the records stored
-        # before the first stop can still come on any page of this pass.
-        if known_ids is None:
-            raise ValueError(
-                f"this resume state is a restarted listing: pass known_ids to skip stored {noun}s"
-            )
-        skip = _id_set(known_ids())
+    skip, skip_loaded = IdSet(), False
+    if resume is not None and resume.restarted and known_ids is None:
+        raise ValueError(f"this resume state is a restarted listing: pass known_ids to skip stored {noun}s")
+    if resume is not None and (resume.restarted or cursor is not None) and known_ids is not None:
+        # Resumed mid-listing: the records stored before the stop are skipped wherever they come again,
+        # on a page that overlaps the last one stored, or anywhere in a listing that started again.
+        skip, skip_loaded = _id_set(known_ids()), True
     duplicates = skipped = empty_run = pages_again = 0
     restarted = False
     while True:
@@ -248,7 +248,8 @@ def pages(
         except GongBadRequestError as err:
             if cursor is None or cursor != kept_cursor or restarted or known_ids is None:
                 raise
-            skip = _id_set(known_ids())
+            if not skip_loaded:
+                skip, skip_loaded = _id_set(known_ids()), True
             client.log.warning(
                 "Gong rejected the cursor kept from before the wait (%s, requestId %s): cursors expire; "
                 "restarting the listing from the first page and skipping the %d %ss stored already",
@@ -301,10 +302,16 @@ def pages(
         cursor = next_cursor
     if duplicates:
         client.log.warning("dropped %d %s(s) Gong listed twice (overlapping pages)", duplicates, noun)
-    if restarted or skip:
+    if restarted or (resume is not None and resume.restarted):
         client.log.warning(
             "restarted listing after an expired cursor: %d page(s) fetched again, %d stored %s(s) skipped",
             pages_again,
+            skipped,
+            noun,
+        )
+    elif skipped:
+        client.log.warning(
+            "dropped %d %s(s) stored before the wait that Gong listed again (overlapping pages)",
             skipped,
             noun,
         )

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_provider_gong.client.dates import date_window
-from airflow_provider_gong.client.ids import validate_user_id, validate_user_ids
+from airflow_provider_gong.client.ids import validate_user_ids
 from airflow_provider_gong.client.paging import Progress, Resume, expect, fingerprint, pages, records_by_id
 from airflow_provider_gong.endpoints import ENDPOINTS, Endpoint
 from airflow_provider_gong.exceptions import GongNotFoundError
@@ -48,9 +48,9 @@ def get_user_settings_history(client: GongClient, user_id: str | int) -> list[di
 
 def _one_user(client: GongClient, endpoint: Endpoint, user_id: str | int, key: str, kind: type) -> Any:
     """The value at ``key`` of one user's answer, checked to be a ``kind``; the id checked before the call."""
-    uid = validate_user_id(user_id)
-    body = client.request(endpoint, path_params={"id": uid})
-    [value] = expect(body, endpoint.method, endpoint.url_path(id=uid), **{key: kind})
+    path = endpoint.url_path(id=user_id)  # the id checked (1-20 digits) before any request
+    body = client.call(endpoint.method, path, scopes=endpoint.scopes)
+    [value] = expect(body, endpoint.method, path, **{key: kind})
     return value
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, NoReturn, Protocol
 
+from airflow_provider_gong import endpoints
 from airflow_provider_gong.client.paging import Resume
 from airflow_provider_gong.client.settings import check_hook_params
+from airflow_provider_gong.endpoints import DEFAULT_PROBE_ENDPOINT
 from airflow_provider_gong.exceptions import GongRateLimitError
 from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.operators.arguments import (
@@ -103,6 +105,8 @@ class BaseGongFetchOperator(BaseOperator):
     :param hook_params: Keyword arguments for :class:`GongHook`, checked when the DAG is parsed.
     :param deferrable: Wait out a long rate limit in the triggerer and resume where the fetch stopped.
         Default: ``[operators] default_deferrable``.
+    :param probe_endpoint: What the triggerer probes during that wait (Gong's ``operationId`` of a
+        listing the credentials may read); default: the operator's :attr:`default_probe_endpoint`.
     """
 
     #: What one record is, and many, for messages, logs and the XCom keys of the parts.
@@ -114,6 +118,9 @@ class BaseGongFetchOperator(BaseOperator):
     known_keys: ClassVar[tuple[str, ...]] = ()
     #: The argument holding the ids to fetch (``None``: the operator has none).
     ids_argument: ClassVar[str | None] = None
+    #: What the trigger probes while a deferred fetch waits out a rate limit: an endpoint the fetch's own
+    #: credentials may read (Gong's ``operationId``, e.g. ``"listCalls"`` for calls).
+    default_probe_endpoint: ClassVar[str] = DEFAULT_PROBE_ENDPOINT
 
     template_fields: Sequence[str] = ("fields", "output_path")
     ui_color = "#8039df"
@@ -127,6 +134,7 @@ class BaseGongFetchOperator(BaseOperator):
         max_xcom_bytes: int = DEFAULT_MAX_XCOM_BYTES,
         hook_params: dict[str, Any] | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        probe_endpoint: str | None = None,
         **kwargs: Any,
     ) -> None:
         ids_name = self.ids_argument
@@ -144,6 +152,9 @@ class BaseGongFetchOperator(BaseOperator):
         self.max_xcom_bytes = max_xcom_bytes
         self.hook_params = check_hook_params(hook_params, owner=task_id)
         self.deferrable = deferrable
+        self.probe_endpoint = endpoints.probe_endpoint(
+            self.default_probe_endpoint if probe_endpoint is None else probe_endpoint, owner=task_id
+        ).operation_id
         if ids_name:
             setattr(self, ids_name, ids)
         # What a templated value was before rendering, for the run-time checks and their messages.
@@ -345,7 +356,7 @@ class BaseGongFetchOperator(BaseOperator):
 
     def _defer(self, limit: GongRateLimitError, payload: dict[str, Any]) -> NoReturn:
         """Wait for Gong in the triggerer; the trigger hands ``payload`` (where the fetch stands) back."""
-        deferral = defer_for(limit, self.gong_conn_id, self.hook_params, payload)
+        deferral = defer_for(limit, self.gong_conn_id, self.hook_params, payload, self.probe_endpoint)
         self.log.warning(
             "Gong's rate limit stopped the fetch after %d %s (requestId %s); deferring for %.0f s, then "
             "resuming where it stopped (at the latest until %s)",

@@ -40,7 +40,11 @@ class Deferral(NamedTuple):
 
 
 def defer_for(
-    limit: GongRateLimitError, gong_conn_id: str, hook_params: Mapping[str, Any], payload: dict[str, Any]
+    limit: GongRateLimitError,
+    gong_conn_id: str,
+    hook_params: Mapping[str, Any],
+    payload: dict[str, Any],
+    probe_endpoint: str,
 ) -> Deferral:
     """
     The deferral for a rate limit: Gong's ``Retry-After`` (or the first backoff), plus slack.
@@ -49,6 +53,7 @@ def defer_for(
     :param gong_conn_id: The connection the trigger probes with.
     :param hook_params: The operator's ``hook_params`` (the probe's ``timeout`` and ``max_retries``).
     :param payload: Where the fetch stands (JSON), handed back in the trigger's event.
+    :param probe_endpoint: What the trigger probes (an endpoint the fetch's credentials may read).
     """
     wait = limit.retry_after if limit.retry_after is not None else DEFAULT_BACKOFF
     deadline = deferral_deadline(wait)
@@ -59,6 +64,7 @@ def defer_for(
         timeout=hook_params.get("timeout"),
         max_retries=hook_params.get("max_retries"),
         payload=payload,
+        probe_endpoint=probe_endpoint,
     )
     return Deferral(wait, deadline, trigger)
 

@@ -78,6 +78,8 @@ class GongUserOperator(BaseGongFetchOperator):
         15 minutes after the wait Gong asked for; then the task fails with :class:`GongRateLimitError`.
         Without it, the task fails with the wait and both remedies.
         Default: ``[operators] default_deferrable``.
+    :param probe_endpoint: What the triggerer probes during such a wait: Gong's ``operationId`` of a
+        listing the connection's credentials may read. Default ``"listUsers"``.
     """
 
     record_noun = "user"

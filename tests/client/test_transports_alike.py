@@ -26,7 +26,13 @@ from airflow_provider_gong.client.core import AsyncGongClient, GongClient
 from airflow_provider_gong.client.pacing import PacerRegistry
 from airflow_provider_gong.client.settings import GongSettings, settings_from_connection
 from airflow_provider_gong.endpoints import ENDPOINTS
-from airflow_provider_gong.exceptions import GongApiError, GongConnectionError, GongError, GongTimeoutError
+from airflow_provider_gong.exceptions import (
+    GongApiError,
+    GongConfigError,
+    GongConnectionError,
+    GongError,
+    GongTimeoutError,
+)
 from airflow_provider_gong.testing import EmulatorConfig, GongEmulator
 from airflow_provider_gong.testing.tls import make_self_signed
 
@@ -171,6 +177,51 @@ def test_both_transports_take_the_proxy_from_the_environment(
     assert isinstance(answered, dict) and probed is None
     assert len(proxy.seen) == 2
     assert all(url.startswith(gong_emulator.url + "/v2/users") for url in proxy.seen)
+
+
+@pytest.mark.parametrize(
+    ("no_proxy", "host", "proxied"),
+    [
+        ("127.0.0.0/8", "127.0.0.1", False),  # a CIDR range: httpx alone would not match it
+        ("127.0.0.1:{port}", "127.0.0.1", True),  # an IP with a port: requests does not match it; httpx did
+        (".localhost", "localhost", False),  # a leading dot: httpx alone would not match it
+        ("localhost", "localhost", False),
+        ("*", "127.0.0.1", False),
+        ("example.com", "127.0.0.1", True),
+    ],
+)
+def test_both_transports_read_no_proxy_by_the_same_rules(
+    gong_emulator: GongEmulator,
+    proxy: _Proxy,
+    monkeypatch: pytest.MonkeyPatch,
+    no_proxy: str,
+    host: str,
+    proxied: bool,
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+    monkeypatch.setenv("NO_PROXY", no_proxy.format(port=gong_emulator.port))
+    monkeypatch.delenv("no_proxy", raising=False)
+
+    answered, probed = _both(_settings(f"http://{host}:{gong_emulator.port}"))
+
+    assert isinstance(answered, dict) and probed is None, (answered, probed)
+    assert len(proxy.seen) == (2 if proxied else 0), proxy.seen
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"])
+def test_a_trust_store_that_does_not_exist_is_the_same_config_error_in_both(
+    gong_emulator: GongEmulator, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, "/nonexistent/ca.pem")
+
+    answered, probed = _both(_settings(gong_emulator.url, retries=2))
+
+    for error in (answered, probed):
+        assert type(error) is GongConfigError
+        assert f"{variable} names the CA bundle '/nonexistent/ca.pem', which does not exist" in str(error)
+    assert gong_emulator.stats()["gong_calls"] == 0
 
 
 def test_both_transports_honour_no_proxy(

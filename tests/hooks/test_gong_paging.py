@@ -208,13 +208,33 @@ def test_a_restarted_resume_state_without_known_ids_is_refused() -> None:
 
 def test_a_kept_cursor_that_still_works_is_used_as_is(paged: Callable[..., tuple[GongHook, Pages]]) -> None:
     hook, pages = paged({None: _page([_user(1)], "p2"), "p2": _page([_user(2)], None)})
+    asked: list[bool] = []
 
     users = list(
-        hook.iter_users(resume=UsersResume(cursor="p2"), known_ids=lambda: pytest.fail("not needed"))
+        hook.iter_users(resume=UsersResume(cursor="p2"), known_ids=lambda: asked.append(True) or ["1001"])
     )
 
     assert [user["id"] for user in users] == ["1002"]
     assert pages.cursors == ["p2"]
+    assert asked == [True]  # once, when the listing resumed
+
+
+def test_a_resumed_page_overlapping_the_stored_ones_repeats_no_user(
+    paged: Callable[..., tuple[GongHook, Pages]], gong_logs: list[dict[str, Any]]
+) -> None:
+    """Gong's pages may overlap: users stored before the wait that the next page lists again are dropped."""
+    stored = [_user(n)["id"] for n in range(1, 6)]
+    hook, pages = paged(
+        {"p2": _page([_user(4), _user(5), _user(6)], "p3"), "p3": _page([_user(5), _user(7)], None)}
+    )
+
+    users = list(hook.iter_users(resume=UsersResume(cursor="p2"), known_ids=lambda: list(stored)))
+
+    assert [user["id"] for user in users] == ["1006", "1007"]
+    assert pages.cursors == ["p2", "p3"]
+    lines = [rendered(event) for event in gong_logs if event.get("log_level") == "warning"]
+    assert "dropped 2 user(s) stored before the wait that Gong listed again (overlapping pages)" in lines
+    assert "dropped 1 user(s) Gong listed twice (overlapping pages)" in lines  # 1005, on p2 and p3
 
 
 def test_a_rejected_cursor_without_known_ids_is_raised(paged: Callable[..., tuple[GongHook, Pages]]) -> None:

@@ -21,7 +21,7 @@ from gong_recording_xcom import RecordingXCom
 from operator_helpers import DEFER_FAST, EXPIRED, FakeTI, defer, names
 
 from airflow_provider_gong.client.paging import Resume
-from airflow_provider_gong.exceptions import GongRateLimitError, GongResultTooLargeError
+from airflow_provider_gong.exceptions import GongConfigError, GongRateLimitError, GongResultTooLargeError
 from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.operators.base import BaseGongFetchOperator, Fetch, KnownIds
 from airflow_provider_gong.testing import GongEmulator
@@ -210,3 +210,37 @@ def test_a_rate_limit_without_deferrable_fails_naming_the_operator(
     assert any(
         "after 100 calls" in text and "run CallShapedOperator with deferrable=True" in text for text in errors
     ), errors
+
+
+# ---------------------------------------------------------------------------------------- probe endpoint
+
+
+class CallsOnlyOperator(CallShapedOperator):
+    """A fetch whose credentials may read calls only: its deferrals must probe a calls endpoint."""
+
+    default_probe_endpoint = "listCalls"
+
+
+def test_a_deferral_probes_the_endpoint_the_operator_names(gong: GongEmulator, ti: FakeTI) -> None:
+    gong.fail_next({"status": 429, "retry_after": "120"})
+
+    deferred = defer(CallsOnlyOperator(task_id="calls", deferrable=True, hook_params=DEFER_FAST), {"ti": ti})
+
+    assert deferred.trigger.probe_endpoint == "listCalls"
+    assert deferred.trigger.serialize()[1]["probe_endpoint"] == "listCalls"
+
+
+def test_probe_endpoint_overrides_the_operators_default(gong: GongEmulator, ti: FakeTI) -> None:
+    gong.fail_next({"status": 429, "retry_after": "120"})
+    op = make(deferrable=True, probe_endpoint="listMultipleUsers")
+
+    deferred = defer(op, {"ti": ti})
+
+    assert deferred.trigger.probe_endpoint == "listMultipleUsers"
+    assert make(deferrable=True).probe_endpoint == "listUsers"
+
+
+@pytest.mark.parametrize("value", ["getCall", "listNothing", 7])
+def test_a_bad_probe_endpoint_fails_when_the_dag_is_parsed(value: Any) -> None:
+    with pytest.raises(GongConfigError, match=r"^calls: "):
+        make(probe_endpoint=value)
