@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -156,19 +156,29 @@ def _caused_by_tls(error: BaseException) -> bool:
     return _ssl_error(error) is not None
 
 
-def _ssl_error(error: BaseException) -> ssl.SSLError | None:
+def _ssl_error(error: BaseException) -> BaseException | None:
+    """The ``ssl.SSLError`` behind a transport's error, if any."""
+    return _behind(error, lambda seen: isinstance(seen, ssl.SSLError))
+
+
+def _os_error(error: BaseException) -> BaseException | None:
+    """The operating system's error behind a transport's error (e.g. ``ConnectionRefusedError``), if any."""
+    return _behind(error, lambda seen: isinstance(seen, OSError) and type(seen).__module__ == "builtins")
+
+
+def _behind(error: BaseException, wanted: Callable[[BaseException], bool]) -> BaseException | None:
     """
-    The ``ssl.SSLError`` behind a transport's error, if any: found through the exception chain, and the
-    ``reason`` / first argument that requests and urllib3 wrap it in.
+    The first exception behind ``error`` that is ``wanted``: searched through the exception chain and
+    the ``reason`` / first argument that requests and urllib3 wrap the original in.
     """
     pending: list[Any] = [error]
     for _ in range(20):
         if not pending:
             return None
         seen = pending.pop(0)
-        if isinstance(seen, ssl.SSLError):
-            return seen
         if isinstance(seen, BaseException):
+            if wanted(seen):
+                return seen
             pending += [seen.__cause__, seen.__context__, getattr(seen, "reason", None), *seen.args[:1]]
     return None
 
@@ -231,20 +241,20 @@ def connection_error(
     :param method: HTTP method.
     :param path: URL path.
     :param base_url: Gong API base URL.
-    :param cause: The transport's exception (only its type is named: its text may hold a URL).
+    :param cause: The transport's exception. Only a type is named (its text may hold a URL): the
+        operating system's or the ssl module's error behind it (``ConnectionRefusedError``,
+        ``SSLCertVerificationError``), so requests and httpx read alike, else the library's own.
     :param tls: Whether TLS failed (a certificate problem will not go away by itself).
     """
     if tls:
-        # Named by the ssl module's error (e.g. SSLCertVerificationError), whichever library wrapped it.
         name = type(_ssl_error(cause) or cause).__name__
         return GongConnectionError(
             f"Gong {method} {path}: TLS failed with {base_url} ({name}); "
             "check the base URL and the certificate trust store",
             retryable=False,
         )
-    return GongConnectionError(
-        f"Gong {method} {path}: connection to {base_url} failed ({type(cause).__name__})"
-    )
+    name = type(_os_error(cause) or cause).__name__
+    return GongConnectionError(f"Gong {method} {path}: connection to {base_url} failed ({name})")
 
 
 def incomplete_error(method: str, path: str, status: int, cause: BaseException) -> GongIncompleteAnswerError:
@@ -256,6 +266,7 @@ def incomplete_error(method: str, path: str, status: int, cause: BaseException) 
     :param status: HTTP status of the answer.
     :param cause: The transport's decoding exception.
     """
+    del cause  # the libraries name the same failure differently: say what it is instead
     return GongIncompleteAnswerError(
-        status, method, path, detail=f"the answer's body could not be decoded ({type(cause).__name__})"
+        status, method, path, detail="the answer's body could not be decoded (corrupt compressed data)"
     )

@@ -264,9 +264,12 @@ def pages(
             continue
         records, items = expect(body, method, path, records=dict, **{items_key: list})
         fresh: list[dict[str, Any]] = []
-        skipped_before = skipped
+        skipped_before, duplicates_before = skipped, duplicates
         for item in items:
-            uid = str(endpoint.record_id(item))
+            uid = endpoint.record_id(item)
+            if uid is None:
+                fresh.append(item)  # no id to tell it by: never taken for another record
+                continue
             if not seen_ids.add(uid):
                 duplicates += 1
                 continue
@@ -284,7 +287,8 @@ def pages(
         if cursor is not None:
             seen_cursors.add(cursor)
         problem = None
-        empty_run = empty_run + 1 if not items else 0
+        # A page that brought nothing new (empty, or only records listed before) counts towards the bound.
+        empty_run = empty_run + 1 if len(items) == duplicates - duplicates_before else 0
         if next_cursor == cursor or next_cursor in seen_cursors:
             problem = (
                 "Gong handed out a cursor it had given before (a paging cycle); stopping rather than "
