@@ -305,13 +305,9 @@ def test_a_record_with_the_same_id_on_one_page_is_dropped_too(
     assert items_of(pages(client, CALLS_EXTENSIVE, EXTENSIVE_BODY)) == [[call(5), call(6)]]
 
 
-# What the code does with records that lack the id field: ``pages`` reads the id as
-# ``str(endpoint.record_id(item))``, and ``record_id`` returns None for such a record, so every one of them
-# gets the same id "None": the first is kept, every later one (on any page) is dropped as a "duplicate" and
-# counted in the "listed twice" warning. Records with no id cannot be told apart, so they cannot be known
-# to be repeats either; the rest of the provider keeps them (the file sinks store a record without an id,
-# tests/operators/test_sinks.py). Dropping them silently loses data: this test states the expected
-# behaviour and is expected to fail until ``pages`` passes id-less records through.
+# Records that lack the id field cannot be told apart, so they cannot be known to be repeats either:
+# ``pages`` passes them through (the file sinks store them too, tests/operators/test_sinks.py). They used
+# to be read as the id "None", so all but the first were dropped as "duplicates".
 def test_records_without_the_id_field_are_all_kept(
     httpserver: HTTPServer, client: GongClient, logged: Captured
 ) -> None:
@@ -697,11 +693,9 @@ def test_a_page_with_records_resets_the_run_of_empty_pages(
     assert len(httpserver.log) == 2 * run + 2
 
 
-# The empty-pages bound counts pages with no items at all (``empty_run`` looks at the page's raw items,
-# before de-duplication). A listing that keeps answering the same calls with a new cursor each time
-# brings nothing new on any page after the first, yet is neither a cycle (the cursors are new) nor a
-# run of empty pages: it pages on without end (here, until the script's 500). Expected: stopped like
-# the empty pages, after at most MAX_EMPTY_PAGES pages that brought nothing new.
+# A listing that keeps answering the same calls with a new cursor each time brings nothing new on any
+# page after the first, yet is neither a cycle (the cursors are new) nor a run of empty pages: such pages
+# count towards the same bound as empty ones (they used not to, and paged on without end).
 def test_pages_that_only_repeat_records_are_bounded_like_empty_pages(
     httpserver: HTTPServer, client: GongClient
 ) -> None:
