@@ -78,7 +78,7 @@ class GongError(AirflowException):
 
         :param data: What :meth:`to_json` returned (extra keys are ignored).
         """
-        found = _CLASSES.get(str(data.get("error_type")))
+        found = _error_class(str(data.get("error_type")))
         error_cls: type[GongError] = found if found is not None else GongError
         kwargs = {name: data[name] for name in error_cls.fields if name in data}
         try:
@@ -266,24 +266,15 @@ class GongIncompleteAnswerError(GongApiError):
     """
 
 
-#: Every error class by name, for :meth:`GongError.from_json`.
-_CLASSES: dict[str, type[GongError]] = {
-    cls.__name__: cls
-    for cls in (
-        GongError,
-        GongConfigError,
-        GongResultTooLargeError,
-        GongConnectionError,
-        GongTimeoutError,
-        GongApiError,
-        GongBadRequestError,
-        GongAuthError,
-        GongNotFoundError,
-        GongRateLimitError,
-        GongServerError,
-        GongIncompleteAnswerError,
-    )
-}
+def _error_class(name: str) -> type[GongError] | None:
+    """The error class called ``name``: :class:`GongError` or any class below it."""
+    pending: list[type[GongError]] = [GongError]
+    while pending:
+        cls = pending.pop()
+        if cls.__name__ == name:
+            return cls
+        pending += cls.__subclasses__()
+    return None
 
 
 def api_error_class(status_code: int) -> type[GongApiError]:

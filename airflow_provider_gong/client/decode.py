@@ -141,7 +141,7 @@ def transport_error(
     if isinstance(error, (requests.exceptions.ContentDecodingError, httpx.DecodingError)):
         return incomplete_error(method, path, status or 200, error)
     if isinstance(error, requests.exceptions.SSLError) or (
-        isinstance(error, httpx.TransportError) and _caused_by_tls(error)
+        isinstance(error, httpx.TransportError) and _ssl_error(error) is not None
     ):
         return connection_error(method, path, base_url, error, tls=True)
     if isinstance(
@@ -149,11 +149,6 @@ def transport_error(
     ):
         return connection_error(method, path, base_url, error)
     return None
-
-
-def _caused_by_tls(error: BaseException) -> bool:
-    """Whether an httpx error was caused by TLS (httpx wraps ``ssl.SSLError`` in a ``ConnectError``)."""
-    return _ssl_error(error) is not None
 
 
 def _ssl_error(error: BaseException) -> BaseException | None:

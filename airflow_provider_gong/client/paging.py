@@ -31,6 +31,7 @@ __all__ = [
     "Progress",
     "Resume",
     "UsersResume",
+    "check_known_ids",
     "expect",
     "fingerprint",
     "pages",
@@ -189,6 +190,19 @@ def expect(body: Mapping[str, Any], method: str, path: str, **kinds: type) -> li
     return values
 
 
+def check_known_ids(resume: Resume | None, known_ids: Callable[[], Iterable[str]] | None, noun: str) -> None:
+    """
+    Refuse to resume a restarted listing without ``known_ids``: its stored records could come again.
+
+    :param resume: Where the fetch stands.
+    :param known_ids: Returns the ids of the records stored before.
+    :param noun: What a record is, for the message.
+    :raises ValueError: when the state is a restarted listing not yet done and ``known_ids`` is missing.
+    """
+    if resume is not None and resume.restarted and not resume.done and known_ids is None:
+        raise ValueError(f"this resume state is a restarted listing: pass known_ids to skip stored {noun}s")
+
+
 def pages(
     client: GongClient,
     endpoint: Endpoint,
@@ -223,8 +237,7 @@ def pages(
     seen_cursors: set[str] = set()
     seen_ids = IdSet()
     skip, skip_loaded = IdSet(), False
-    if resume is not None and resume.restarted and known_ids is None:
-        raise ValueError(f"this resume state is a restarted listing: pass known_ids to skip stored {noun}s")
+    check_known_ids(resume, known_ids, noun)
     if resume is not None and (resume.restarted or cursor is not None) and known_ids is not None:
         # Resumed mid-listing: the records stored before the stop are skipped wherever they come again,
         # on a page that overlaps the last one stored, or anywhere in a listing that started again.

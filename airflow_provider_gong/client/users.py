@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_provider_gong.client.dates import date_window
 from airflow_provider_gong.client.ids import validate_user_ids
-from airflow_provider_gong.client.paging import Progress, Resume, expect, fingerprint, pages, records_by_id
+from airflow_provider_gong.client.paging import (
+    Progress,
+    Resume,
+    check_known_ids,
+    expect,
+    fingerprint,
+    pages,
+    records_by_id,
+)
 from airflow_provider_gong.endpoints import ENDPOINTS, Endpoint
 from airflow_provider_gong.exceptions import GongNotFoundError
 
@@ -106,10 +114,7 @@ class UsersFetch:
             date_filter["createdToDateTime"] = end
         if resume is not None:
             resume.check(fingerprint(ids, date_filter, include_avatars))
-            if resume.restarted and known_ids is None and not resume.done:
-                raise ValueError(
-                    "this resume state is a restarted listing: pass known_ids to skip stored users"
-                )
+        check_known_ids(resume, known_ids, LIST_USERS.noun)
         return cls(ids, date_filter, include_avatars, missing, resume, known_ids)
 
     def run(self, client: GongClient) -> Iterator[dict[str, Any]]:

@@ -16,6 +16,7 @@ from airflow_provider_gong.client.retry import MIN_PROBE_WAIT
 from airflow_provider_gong.endpoints import DEFAULT_PROBE_ENDPOINT, probe_endpoint
 from airflow_provider_gong.exceptions import GongRateLimitError
 from airflow_provider_gong.hooks.gong import GongHook
+from airflow_provider_gong.operators.arguments import is_literal
 from airflow_provider_gong.triggers.rate_limit import (
     DEFAULT_MAX_BACKOFF,
     DEFERRAL_SLACK,
@@ -104,7 +105,7 @@ class GongRateLimitSensor(BaseSensorOperator):
         )
         self.gong_conn_id = gong_conn_id
         self.probe_endpoint = probe_endpoint
-        if not _resolved_at_run(probe_endpoint):
+        if is_literal(probe_endpoint):
             self._checked_probe_endpoint()
         self.deferrable = deferrable
         self.hook_params = dict(hook_params or {})
@@ -319,13 +320,6 @@ class GongRateLimitSensor(BaseSensorOperator):
                 return
             raise AirflowSensorTimeout(f"Sensor has timed out: {event.get('message')}")
         raise error_from_event(event)
-
-
-def _resolved_at_run(value: Any) -> bool:
-    """Whether Airflow fills ``value`` in when the task runs: a Jinja template or an XComArg-like value."""
-    if isinstance(value, str):
-        return "{{" in value or "{%" in value
-    return callable(getattr(value, "resolve", None))
 
 
 def _describe_limit(limited: GongRateLimitError) -> str:

@@ -196,13 +196,19 @@ def test_a_bad_connection_is_the_same_config_error_through_hook_and_trigger(
     assert fake_time.sleeps == []
 
 
-def test_the_probe_endpoint_is_configurable_and_nothing_found_is_an_answer(
-    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, run_trigger: RunTrigger, fake_time: FakeTime
-) -> None:
+@pytest.fixture
+def calls_conn(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``gong_calls``: an OAuth connection to the local server, as an app with calls scopes has."""
     monkeypatch.setenv(
         "AIRFLOW_CONN_GONG_CALLS",
         json.dumps({"conn_type": "gong", "host": httpserver.url_for("/"), "extra": {"access_token": "tok"}}),
     )
+    return "gong_calls"
+
+
+def test_the_probe_endpoint_is_configurable_and_nothing_found_is_an_answer(
+    httpserver: HTTPServer, calls_conn: str, run_trigger: RunTrigger, fake_time: FakeTime
+) -> None:
     answers = iter(
         [
             ({"requestId": "r-1", "errors": ["API request limit exceeded"]}, 429, {"Retry-After": "7"}),
@@ -225,7 +231,7 @@ def test_the_probe_endpoint_is_configurable_and_nothing_found_is_an_answer(
     httpserver.expect_request("/v2/calls", method="GET").respond_with_handler(handler)
 
     [event] = run_trigger(
-        GongRateLimitTrigger("gong_calls", probe_endpoint="listCalls", **fake_time.injected())
+        GongRateLimitTrigger(calls_conn, probe_endpoint="listCalls", **fake_time.injected())
     )
 
     assert event["status"] == "ok"
@@ -241,16 +247,12 @@ def test_the_probe_endpoint_is_configurable_and_nothing_found_is_an_answer(
 
 
 def test_another_404_of_the_probe_endpoint_is_an_error(
-    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, run_trigger: RunTrigger, fake_time: FakeTime
+    httpserver: HTTPServer, calls_conn: str, run_trigger: RunTrigger, fake_time: FakeTime
 ) -> None:
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_GONG_CALLS",
-        json.dumps({"conn_type": "gong", "host": httpserver.url_for("/"), "extra": {"access_token": "tok"}}),
-    )
     httpserver.expect_request("/v2/calls").respond_with_json({"requestId": "r", "errors": ["Not found"]}, 404)
 
     [event] = run_trigger(
-        GongRateLimitTrigger("gong_calls", probe_endpoint="listCalls", **fake_time.injected())
+        GongRateLimitTrigger(calls_conn, probe_endpoint="listCalls", **fake_time.injected())
     )
 
     assert event["status"] == "error"
@@ -264,16 +266,12 @@ def test_a_bad_probe_endpoint_fails_when_the_trigger_is_built(endpoint: Any) -> 
 
 
 def test_the_auth_hint_names_the_probe_endpoints_scope(
-    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, run_trigger: RunTrigger, fake_time: FakeTime
+    httpserver: HTTPServer, calls_conn: str, run_trigger: RunTrigger, fake_time: FakeTime
 ) -> None:
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_GONG_CALLS",
-        json.dumps({"conn_type": "gong", "host": httpserver.url_for("/"), "extra": {"access_token": "tok"}}),
-    )
     httpserver.expect_request("/v2/calls").respond_with_json({"requestId": "r", "errors": ["no scope"]}, 403)
 
     [event] = run_trigger(
-        GongRateLimitTrigger("gong_calls", probe_endpoint="listCalls", **fake_time.injected())
+        GongRateLimitTrigger(calls_conn, probe_endpoint="listCalls", **fake_time.injected())
     )
 
     assert event["error_type"] == "GongAuthError"
