@@ -96,6 +96,31 @@ class GongHook(BaseHook):
         self._lock = threading.Lock()
         self._client: GongClient | None = None
 
+    # ------------------------------------------------------------------ connection form (Airflow < 3.2)
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """
+        The extra fields of the ``gong`` form for Airflow 2's Flask UI (and 3.0/3.1's ``hook_meta``).
+
+        Derived from ``conn-fields`` of the provider info, which Airflow >= 3.2 reads instead (it does not
+        call this method for a connection type that declares them).
+        """
+        from airflow_provider_gong.hooks import form  # noqa: PLC0415 - only the Flask UI asks
+
+        return form.connection_form_widgets()
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """
+        Hidden and relabelled standard fields and placeholders of the ``gong`` form, for Airflow < 3.2.
+
+        Derived from ``ui-field-behaviour`` of the provider info, which Airflow >= 3.2 reads instead.
+        """
+        from airflow_provider_gong.hooks import form  # noqa: PLC0415 - only the Flask UI asks
+
+        return form.ui_field_behaviour()
+
     # ------------------------------------------------------------------ connection and client
 
     @property

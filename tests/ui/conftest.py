@@ -1,6 +1,7 @@
-"""Fixtures of the UI/CLI tests (the machinery is in ``gong_ui_harness.py``).
+"""Fixtures of the UI/CLI tests (the machinery is in ``gong_ui_harness.py`` and ``flask_ui_harness.py``).
 
-Session-scoped, so the Gong emulator, ``airflow db migrate``, the api-server and Chromium start once.
+Session-scoped, so the Gong emulator, ``airflow db migrate``, the api-server (Airflow 3) or the webserver
+(Airflow 2) and Chromium start once, and only when a test that needs them runs.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from flask_ui_harness import Webserver, create_admin, running_webserver
 from gong_ui_harness import (
     ARTIFACTS,
     Airflow,
@@ -43,6 +45,14 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Airflow:
 def api_server(airflow: Airflow) -> Iterator[ApiServer]:
     """``airflow api-server`` of that home (all users admins, Test Connection enabled)."""
     with running_api_server(airflow) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def webserver(airflow: Airflow) -> Iterator[Webserver]:
+    """Airflow 2's ``airflow webserver`` of that home (Flask UI), with an admin user to log in with."""
+    create_admin(airflow)
+    with running_webserver(airflow) as server:
         yield server
 
 

@@ -21,29 +21,28 @@ from gong_ui_harness import (
     EMULATOR_ACCESS_KEY,
     EMULATOR_SECRET,
     EMULATOR_USERS,
+    STANDARD_FIELDS,
     ApiServer,
     ConnectionsPage,
     Emulator,
-    basic_value,
+    assert_no_secret_shown,
 )
 
 from airflow_provider_gong.hooks.gong import GongHook
+from airflow_provider_gong.version_compat import AIRFLOW_VERSION
 
-pytestmark = pytest.mark.ui
+pytestmark = [
+    pytest.mark.ui,
+    pytest.mark.skipif(
+        AIRFLOW_VERSION < (3, 2, 0),
+        reason=f"Airflow {'.'.join(map(str, AIRFLOW_VERSION))}: the React UI reads conn-fields from the "
+        "provider info only since 3.2 (Airflow 2's Flask form is tested in test_connection_form_flask.py)",
+    ),
+]
 
 WRONG_SECRET = "wrong-secret-Zq7x93LmPw"
 FORM_CONN_ID = "gong_ui_form"
 
-STANDARD_FIELDS = {
-    # input name: (label, placeholder, input type)
-    "host": ("Gong API base URL", "https://us-12345.api.gong.io", "text"),
-    "login": ("Access key", "Access key from Gong > Company settings > API", "text"),
-    "password": (
-        "Access key secret",
-        "Access key secret (leave empty when using an OAuth access token)",
-        "password",
-    ),
-}
 EXTRA_FIELDS = {
     # input name: (label, start of the description, input type)
     "element_access_token": ("OAuth access token", "Bearer token of a Gong OAuth app", "password"),
@@ -117,7 +116,10 @@ def test_add_form_shows_the_gong_fields(connections_page: ConnectionsPage) -> No
         field = page.field(name)
         assert field.label == label, name
         assert field.description.startswith(description), (name, field.description)
-        assert field.input_type == kind, name
+        # Airflow 3.2's React UI renders every extra field as text: ``"format": "password"`` (a masked input)
+        # arrived in 3.3. The README's compatibility table says so.
+        expected = "text" if kind == "password" and AIRFLOW_VERSION < (3, 3, 0) else kind
+        assert field.input_type == expected, name
     assert page.input("element_calls_per_second").get_attribute("value") == "3"
 
     # A filled form with example values, for the README (the real round trip is the next test).
@@ -280,15 +282,7 @@ def test_test_button_reports_failure_with_request_id_and_no_secret(
     assert (toast.kind, toast.title) == ("error", "Test Connection Failed"), toast
     assert "Gong API 401 on GET /v2/users: Invalid access key or access key secret" in toast.description
     assert re.search(r"\(requestId [0-9a-z]+\)", toast.description), toast.description
-    for secret in (
-        WRONG_SECRET,
-        basic_value(EMULATOR_ACCESS_KEY, WRONG_SECRET),
-        EMULATOR_SECRET,
-        basic_value(EMULATOR_ACCESS_KEY, EMULATOR_SECRET),
-    ):
-        assert secret not in source
-        assert secret not in text
-        assert secret not in toast.description
+    assert_no_secret_shown(WRONG_SECRET, source, text, toast.description)
 
 
 @pytest.mark.xfail(
