@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The demo: set up .venv, then run example_dags/example_gong_users.py in a real Airflow 3.3.2
+# The demo: set up .venv, then run example_dags/example_gong_users.py in a real Airflow 3.3.2 (another
+# supported one with AIRFLOW_VERSION, e.g. AIRFLOW_VERSION=2.11.2, in .venv-airflow-<version>)
 # (`airflow db migrate` in a temporary AIRFLOW_HOME, then `airflow dags test`) against the bundled
 # Gong emulator, and print the report of the DAG's last task, where the data came from and how many Gong
 # calls the run made (the emulator counts them: GET /_emulator/stats).
@@ -70,7 +71,9 @@ if [ "$STATUS" -ne 0 ] || ! grep -q "Gong active-users report:" "$AIRFLOW_HOME/d
   exit 1
 fi
 echo "==> the DAG run succeeded; the report of its last task:"
-sed -n '/Gong active-users report:/,/Gong calls:/p' "$AIRFLOW_HOME/dags-test.log" | sed -E 's/^.*\] //; s/^/    /'
+# Log prefixes: Airflow 3's "<time> [info     ] ", Airflow 2's "[<time>] {file.py:12} INFO - ".
+sed -n '/Gong active-users report:/,/Gong calls:/p' "$AIRFLOW_HOME/dags-test.log" |
+  sed -E 's/^.*\] //; s/^\{[^}]*\} [A-Z]+ - //; s/^/    /'
 if [ -n "$EMULATOR_PID" ]; then
   "$VENV/bin/python" - "$EMULATOR_URL" <<'PY'
 import sys

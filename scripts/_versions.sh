@@ -1,0 +1,20 @@
+# Sourced by the scripts: the Airflow versions the project pins (constraints/airflow-<version>/), and the
+# default one.
+ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+#: The newest Airflow the project supports: the default leg, and the only one lint and mypy run on.
+DEFAULT_AIRFLOW_VERSION=3.3.2
+pinned_airflow_versions() {  # every Airflow version with committed constraints, newest first
+  (cd "$ROOT/constraints" && ls -d airflow-*/ 2>/dev/null | sed 's|^airflow-||; s|/$||' | sort -t. -k1,1nr -k2,2nr -k3,3nr)
+}
+
+resolve_airflow_version() {  # $1: "3.3.2", "3.3" or "" -> an exact pinned version, or exit 2
+  local wanted="${1:-$DEFAULT_AIRFLOW_VERSION}" version
+  for version in $(pinned_airflow_versions); do
+    if [ "$version" = "$wanted" ] || [[ "$version" == "$wanted".* ]]; then
+      echo "$version"
+      return
+    fi
+  done
+  echo "AIRFLOW_VERSION=$wanted: no pinned constraints for it; supported: $(pinned_airflow_versions | tr '\n' ' ')" >&2
+  exit 2
+}
