@@ -1,18 +1,24 @@
-"""Every Airflow interface the provider uses, imported in this one module.
+"""Every Airflow interface the provider uses, imported in this one module, for Airflow 2.11 through 3.3.
 
 Product code imports Airflow's classes and functions from here, never from ``airflow`` directly, so the
-Airflow versions the provider supports differ in this module only. Only public interfaces are used: the
-Task SDK (``airflow.sdk``) and ``airflow.triggers.base`` for triggers, nothing of Airflow's internals.
+Airflow versions the provider supports differ in this module only. Most names come through the official
+compatibility provider (``airflow.providers.common.compat.sdk``, which tries the Task SDK first and then
+the Airflow 2 location); the few it does not carry are listed below with their locations, newest first.
+Where Airflow 2 has no public interface for what Airflow 3's Task SDK offers (the first reschedule of a
+sensor, deleting one XCom), a function here does the same through Airflow 2's own models, which its tasks
+may use.
 
 Each name is imported on first use (:pep:`562`), so a module that needs one name (the errors need
-:class:`AirflowException`) does not load the Task SDK's operator and hook machinery with it: the client
-core (:mod:`airflow_provider_gong.client`) stays light.
+:class:`AirflowException`) does not load the operator and hook machinery with it: the client core
+(:mod:`airflow_provider_gong.client`) stays light.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import re
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import airflow
@@ -27,7 +33,6 @@ if TYPE_CHECKING:
         ObjectStoragePath,
         conf,
     )
-    from airflow.sdk.bases.operator import TRIGGER_FAIL_REPR
     from airflow.sdk.bases.xcom import BaseXCom
     from airflow.sdk.exceptions import (
         AirflowException,
@@ -38,11 +43,15 @@ if TYPE_CHECKING:
         AirflowTaskTimeout,
         TaskDeferred,
     )
-    from airflow.sdk.log import amask_secret, mask_secret
+    from airflow.sdk.log import mask_secret
     from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 __all__ = [
     "AIRFLOW_VERSION",
+    "AIRFLOW_V_3_0_PLUS",
+    "AIRFLOW_V_3_1_PLUS",
+    "AIRFLOW_V_3_2_PLUS",
+    "AIRFLOW_V_3_3_PLUS",
     "TRIGGER_FAIL_REPR",
     "AirflowException",
     "AirflowFailException",
@@ -62,42 +71,11 @@ __all__ = [
     "TriggerEvent",
     "amask_secret",
     "conf",
+    "delete_xcom",
+    "get_async_connection",
     "mask_secret",
+    "reschedules",
 ]
-
-#: Where each name lives in the running Airflow.
-_SOURCES = {
-    "AirflowException": "airflow.sdk.exceptions",
-    "AirflowFailException": "airflow.sdk.exceptions",
-    "AirflowTaskTimeout": "airflow.sdk.exceptions",
-    "AirflowRescheduleException": "airflow.sdk.exceptions",
-    "AirflowSensorTimeout": "airflow.sdk.exceptions",
-    "AirflowSkipException": "airflow.sdk.exceptions",
-    "TaskDeferred": "airflow.sdk.exceptions",
-    "BaseHook": "airflow.sdk",
-    "BaseOperator": "airflow.sdk",
-    "BaseSensorOperator": "airflow.sdk",
-    "Connection": "airflow.sdk",
-    "Context": "airflow.sdk",
-    "ObjectStoragePath": "airflow.sdk",
-    "conf": "airflow.sdk",
-    "BaseXCom": "airflow.sdk.bases.xcom",
-    # The ``next_method`` a task resumes with when Airflow ended its deferral (timeout, trigger failure).
-    "TRIGGER_FAIL_REPR": "airflow.sdk.bases.operator",
-    "amask_secret": "airflow.sdk.log",
-    "mask_secret": "airflow.sdk.log",
-    "BaseTrigger": "airflow.triggers.base",
-    "TriggerEvent": "airflow.triggers.base",
-}
-
-
-def __getattr__(name: str) -> Any:
-    source = _SOURCES.get(name)
-    if source is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(source), name)
-    globals()[name] = value
-    return value
 
 
 def _version(text: str) -> tuple[int, int, int]:
@@ -111,3 +89,175 @@ def _version(text: str) -> tuple[int, int, int]:
 
 #: The running Airflow's release, e.g. ``(3, 3, 2)``.
 AIRFLOW_VERSION = _version(airflow.__version__)
+AIRFLOW_V_3_0_PLUS = AIRFLOW_VERSION >= (3, 0, 0)
+AIRFLOW_V_3_1_PLUS = AIRFLOW_VERSION >= (3, 1, 0)
+AIRFLOW_V_3_2_PLUS = AIRFLOW_VERSION >= (3, 2, 0)
+AIRFLOW_V_3_3_PLUS = AIRFLOW_VERSION >= (3, 3, 0)
+
+_COMPAT = "airflow.providers.common.compat.sdk"
+
+#: Where each name lives: the modules to try, in order (the first that has it wins).
+_SOURCES: dict[str, tuple[str, ...]] = {
+    "AirflowException": (_COMPAT,),
+    "AirflowFailException": (_COMPAT,),
+    "AirflowTaskTimeout": (_COMPAT,),
+    "AirflowSensorTimeout": (_COMPAT,),
+    "AirflowSkipException": (_COMPAT,),
+    "TaskDeferred": (_COMPAT,),
+    "BaseHook": (_COMPAT,),
+    "BaseOperator": (_COMPAT,),
+    "BaseSensorOperator": (_COMPAT,),
+    "Connection": (_COMPAT,),
+    "Context": (_COMPAT,),
+    "ObjectStoragePath": (_COMPAT,),
+    "conf": (_COMPAT,),
+    "mask_secret": (_COMPAT,),
+    # Not in common-compat: the Task SDK's location, then Airflow 2's.
+    "AirflowRescheduleException": ("airflow.sdk.exceptions", "airflow.exceptions"),
+    "BaseXCom": ("airflow.sdk.bases.xcom", "airflow.models.xcom"),
+    "BaseTrigger": ("airflow.triggers.base",),
+    "TriggerEvent": ("airflow.triggers.base",),
+}
+
+#: The ``next_method`` a task resumes with when Airflow ended its deferral (timeout, trigger failure):
+#: a constant of the Task SDK on Airflow 3, the same literal in Airflow 2's ``resume_execution``.
+TRIGGER_FAIL_REPR = "__fail__"
+
+
+def __getattr__(name: str) -> Any:
+    sources = _SOURCES.get(name)
+    if sources is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    missing: list[str] = []
+    for source in sources:
+        try:
+            value = getattr(importlib.import_module(source), name)
+        except (ImportError, AttributeError):
+            missing.append(source)
+            continue
+        globals()[name] = value
+        return value
+    raise ImportError(f"{name} is in none of {', '.join(missing)} (Airflow {airflow.__version__})")
+
+
+async def get_async_connection(conn_id: str) -> Connection:
+    """
+    The connection ``conn_id``, looked up without blocking the event loop, on every Airflow version.
+
+    common-compat's lookup: ``BaseHook.aget_connection`` where it is safe (Airflow >= 3.3.2), else the
+    synchronous lookup in a worker thread (before 3.3.2 ``aget_connection`` can raise
+    ``DeadlockImminentError`` in the triggerer; Airflow 2 has no asynchronous lookup at all).
+
+    :param conn_id: The connection id.
+    """
+    from airflow.providers.common.compat.connection import get_async_connection as lookup  # noqa: PLC0415
+
+    return await lookup(conn_id)
+
+
+async def amask_secret(secret: str) -> None:
+    """
+    Mask ``secret`` in the logs, from a coroutine.
+
+    The Task SDK's ``amask_secret`` where there is one (Airflow >= 3.3); else ``mask_secret`` in a worker
+    thread, since on Airflow 3.0 to 3.2 it tells the triggerer's supervisor synchronously, which must not
+    happen on the event loop.
+
+    :param secret: The value to mask.
+    """
+    sdk_log = _module("airflow.sdk.log")
+    masker = getattr(sdk_log, "amask_secret", None) if sdk_log is not None else None
+    if masker is not None:
+        await masker(secret)
+        return
+    await asyncio.to_thread(__getattr__("mask_secret"), secret)
+
+
+def reschedules(context: Context) -> tuple[datetime | None, int]:
+    """
+    A rescheduled sensor's state: when its first reschedule started, and how many reschedules so far.
+
+    As Airflow's own sensors count: on Airflow 3 ``ti.get_first_reschedule_date`` and
+    ``task_reschedule_count`` of the Task SDK (Airflow 3 drops a try's reschedules when the next try
+    starts, so both are of this try); on Airflow 2, which puts neither in the context, the task's
+    ``TaskReschedule`` rows: the start from the task's first try on (across retries; a cleared task starts
+    again), the count of this try.
+
+    :param context: The task context.
+    :return: ``(None, 0)`` before the first reschedule.
+    """
+    ti = context["ti"]
+    if AIRFLOW_V_3_0_PLUS:
+        first_date = ti.get_first_reschedule_date(context)
+        if isinstance(first_date, str):
+            # The API's ISO text, unparsed: ``airflow dags test`` of 3.0 and early 3.1 (apache/airflow#58777).
+            first_date = datetime.fromisoformat(first_date)
+            if first_date.tzinfo is None:
+                first_date = first_date.replace(tzinfo=UTC)
+        return first_date, int(context.get("task_reschedule_count") or 0)
+    # Airflow 2 only, where these modules exist: imported here, not at the top.
+    from airflow.models.taskreschedule import TaskReschedule  # noqa: PLC0415
+    from airflow.utils.session import create_session  # noqa: PLC0415
+    from sqlalchemy import func, select  # noqa: PLC0415
+
+    first_try = (ti.max_tries or 0) - (context["task"].retries or 0) + 1
+    same_task = (
+        TaskReschedule.dag_id == ti.dag_id,
+        TaskReschedule.task_id == ti.task_id,
+        TaskReschedule.run_id == ti.run_id,
+        TaskReschedule.map_index == ti.map_index,
+    )
+    with create_session() as session:
+        first = session.scalar(
+            select(TaskReschedule.start_date)
+            .where(*same_task, TaskReschedule.try_number >= first_try)
+            .order_by(TaskReschedule.id.asc())
+            .limit(1)
+        )
+        count = session.scalar(
+            select(func.count()).where(*same_task, TaskReschedule.try_number == ti.try_number)
+        )
+    return first, int(count or 0)
+
+
+def delete_xcom(backend: type[BaseXCom], ti: Any, key: str) -> None:
+    """
+    Delete the XCom ``key`` of task instance ``ti`` through the XCom backend ``backend``.
+
+    ``BaseXCom.delete`` by key on Airflow 3; on Airflow 2 the rows ``get_many`` finds for this task instance
+    and key, each purged by the backend (what a custom backend keeps outside the database) and then deleted,
+    in one session.
+
+    :param backend: The XCom backend class (``[core] xcom_backend``).
+    :param ti: The task instance.
+    :param key: The XCom key.
+    """
+    if AIRFLOW_V_3_0_PLUS:
+        backend.delete(
+            key=key, task_id=ti.task_id, dag_id=ti.dag_id, run_id=ti.run_id, map_index=ti.map_index
+        )
+        return
+    # Not ``backend.delete(rows)``: Airflow 2's refuses every row unless the backend is BaseXCom itself
+    # (``get_many`` returns BaseXCom rows, ``delete`` wants the configured class). Its own ``XCom.clear``
+    # deletes as here: the backend's ``purge`` (what it keeps outside the database), then the row.
+    from airflow.utils.session import create_session  # noqa: PLC0415
+
+    with create_session() as session:
+        rows = backend.get_many(  # type: ignore[attr-defined]
+            key=key,
+            run_id=ti.run_id,
+            dag_ids=ti.dag_id,
+            task_ids=ti.task_id,
+            map_indexes=ti.map_index,
+            session=session,
+        ).all()
+        for row in rows:
+            backend.purge(row, session)
+            session.delete(row)
+
+
+def _module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None

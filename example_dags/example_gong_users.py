@@ -22,7 +22,7 @@ from collections import Counter
 from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, Param, task
+from airflow.providers.common.compat.sdk import DAG, Param, task
 
 from airflow_provider_gong.endpoints import PAGE_SIZE
 from airflow_provider_gong.hooks.gong import GongHook

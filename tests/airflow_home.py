@@ -8,10 +8,46 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_python(code: str, home: Path | None = None, timeout: float = 180) -> Any:
+    """
+    Run ``code`` in a fresh interpreter (Airflow caches providers per process); return the JSON it printed
+    on its last line.
+
+    :param code: Python source, dedented.
+    :param home: An ``AIRFLOW_HOME`` of its own (no other ``AIRFLOW*`` variable passes) or, without it, this
+        process's environment.
+    :param timeout: Seconds before it is killed.
+    """
+    env = None
+    if home is not None:
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW", "_AIRFLOW"))}
+        env.update(AIRFLOW_HOME=str(home), AIRFLOW__CORE__LOAD_EXAMPLES="False")
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def pinned_constraints() -> Path:
+    """What CI pins for the running Airflow and Python: ``constraints/airflow-<v>/python-<x.y>.txt``."""
+    from airflow import __version__
+
+    python = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    return REPO / "constraints" / f"airflow-{__version__}" / f"python-{python}.txt"
 
 
 class AirflowHome:

@@ -10,14 +10,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fake_clock import FakeTime
-from structlog.testing import capture_logs
 
 from airflow_provider_gong.client import pacing
+from airflow_provider_gong.version_compat import AIRFLOW_V_3_1_PLUS
 
 pytest_plugins = ["airflow_provider_gong.testing.pytest_plugin"]
 
@@ -37,13 +38,55 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def gong_logs() -> Iterator[list[dict[str, Any]]]:
     """
-    Structlog events logged while the test runs.
+    What was logged while the test runs: one dict per event, with ``event``, ``log_level`` and ``logger``.
 
-    Airflow 3 logs through structlog, which its configuration renders to stdout, not to the stdlib
-    ``logging`` tree, so pytest's ``caplog`` sees nothing; ``capture_logs`` does.
+    Airflow >= 3.1 logs through structlog (a hook's ``log`` is a structlog logger), which its configuration
+    renders to stdout, not to the stdlib ``logging`` tree, so pytest's ``caplog`` sees nothing;
+    ``capture_logs`` does. Airflow 2.11 and 3.0 log through the stdlib ``logging`` tree: a handler on the
+    root logger collects the same fields there.
     """
-    with capture_logs() as logs:
+    if not AIRFLOW_V_3_1_PLUS:
+        yield from _stdlib_logs()
+        return
+
+    def logger_name(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+        event_dict.setdefault("logger", getattr(logger, "name", None))
+        return event_dict
+
+    from structlog.testing import capture_logs  # Airflow 3 only: it installs structlog
+
+    with capture_logs(processors=[logger_name]) as logs:
         yield logs
+
+
+class _Collect(logging.Handler):
+    def __init__(self, logs: list[dict[str, Any]]) -> None:
+        super().__init__(logging.DEBUG)
+        self.logs = logs
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.logs.append(
+            {"event": record.getMessage(), "log_level": record.levelname.lower(), "logger": record.name}
+        )
+
+
+def _stdlib_logs() -> Iterator[list[dict[str, Any]]]:
+    logs: list[dict[str, Any]] = []
+    handler = _Collect(logs)
+    root = logging.getLogger()
+    # Airflow 2's task loggers do not propagate to the root: collect where they log, once each.
+    task = logging.getLogger("airflow.task")
+    loggers = [root] if task.propagate else [root, task]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+    try:
+        yield logs
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airflow_provider_gong.client.pacing import PacerRegistry
@@ -20,7 +20,7 @@ class FakeTime:
     """
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime.now(timezone.utc)
+        self.now = start or datetime.now(UTC)
         self.sleeps: list[float] = []
         self.pacers = PacerRegistry(clock=self.monotonic, sleep=self.sleep)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +128,7 @@ def test_path_parameters_are_checked_ids() -> None:
 
 
 def test_a_probe_fills_a_required_window_with_the_last_hour() -> None:
-    now = datetime(2026, 12, 1, 10, 30, 15, 123456, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 1, 10, 30, 15, 123456, tzinfo=UTC)
 
     params, body = ENDPOINTS["listCalls"].probe_request(now)
     assert body is None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pickle
 
 import pytest
-from airflow.sdk.exceptions import AirflowException
 
 from airflow_provider_gong.exceptions import (
     USERS_SCOPE,
@@ -21,6 +20,7 @@ from airflow_provider_gong.exceptions import (
     GongTimeoutError,
     api_error_class,
 )
+from airflow_provider_gong.version_compat import AirflowException
 
 API_ERRORS = [
     GongApiError,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 __all__ = ["date_window", "iso_datetime", "moment_in", "now_utc", "parse_moment"]
 
@@ -45,13 +45,13 @@ def iso_datetime(value: datetime | str, name: str) -> str:
     else:
         raise ValueError(f"{name} must be a datetime or an ISO-8601 string, got {type(value).__name__}")
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.isoformat()
 
 
 def now_utc() -> datetime:
     """The current time, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def parse_moment(value: str | None, name: str) -> datetime | None:
@@ -68,7 +68,7 @@ def parse_moment(value: str | None, name: str) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be an ISO-8601 date-time, got {value!r}") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def moment_in(seconds: float, *, now: datetime | None = None) -> str:

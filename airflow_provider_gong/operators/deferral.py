@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from airflow_provider_gong.client.dates import moment_in, parse_moment
@@ -80,7 +80,7 @@ def deadline_passed(event: Mapping[str, Any], task_id: str, fetched: int, noun: 
     """
     resume_at = event.get("resume_at")  # when Gong's limit ends: always an ISO-8601 moment
     moment = parse_moment(resume_at if isinstance(resume_at, str) else None, "resume_at")
-    retry_after = None if moment is None else max((moment - datetime.now(timezone.utc)).total_seconds(), 0.0)
+    retry_after = None if moment is None else max((moment - datetime.now(UTC)).total_seconds(), 0.0)
     return GongRateLimitError(
         429,
         "GET",

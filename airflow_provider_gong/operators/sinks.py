@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_gong.exceptions import GongError, GongResultTooLargeError
-from airflow_provider_gong.version_compat import BaseXCom, ObjectStoragePath, conf
+from airflow_provider_gong.version_compat import BaseXCom, ObjectStoragePath, conf, delete_xcom
 
 if TYPE_CHECKING:
     from airflow_provider_gong.version_compat import Context
@@ -51,11 +51,14 @@ def xcom_size(value: Any) -> int:
 
     Measured as Airflow stores it: the XCom serialisation (``BaseXCom.serialize_value``), written to the
     database's JSON column by ``json.dumps`` with its defaults (``", "`` and ``": "`` separators, non-ASCII
-    escaped).
+    escaped) on Airflow 3; on Airflow 2 the serialisation is already the bytes its binary column holds.
 
     :param value: The value to push, e.g. a list of user dicts.
     """
-    return len(json.dumps(BaseXCom.serialize_value(value)).encode())
+    stored = BaseXCom.serialize_value(value)
+    if isinstance(stored, bytes):
+        return len(stored)
+    return len(json.dumps(stored).encode())
 
 
 def xcom_backend() -> type[BaseXCom]:
@@ -221,7 +224,9 @@ class FileSink(Sink):
                 )
                 continue
             with self._part(number).open("r", encoding="utf-8") as part:  # type: ignore[no-untyped-call]
-                ids |= _ids_of((json.loads(line) for line in part if line.strip()), self.record_id)
+                # readline, not iteration: Airflow 2's file wrapper forwards methods, not iteration
+                lines = iter(part.readline, "")
+                ids |= _ids_of((json.loads(line) for line in lines if line.strip()), self.record_id)
         return ids
 
     def _check_earlier_parts(self) -> None:
@@ -382,9 +387,7 @@ def _delete_own(ti: Any, keys: list[str], log: logging.Logger | Any) -> None:
         return
     for key in keys:
         try:
-            xcom_backend().delete(
-                key=key, task_id=ti.task_id, dag_id=ti.dag_id, run_id=ti.run_id, map_index=ti.map_index
-            )
+            delete_xcom(xcom_backend(), ti, key)
         except Exception as err:  # cleanup only: the records are safe in return_value or fetched again
             log.warning("could not delete XCom %s: %s", key, err)
 

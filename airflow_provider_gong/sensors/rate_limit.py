@@ -6,7 +6,7 @@ import math
 import random
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ from airflow_provider_gong.version_compat import (
     AirflowTaskTimeout,
     BaseSensorOperator,
     conf,
+    reschedules,
 )
 
 if TYPE_CHECKING:
@@ -61,10 +62,10 @@ class GongRateLimitSensor(BaseSensorOperator):
     ``timeout`` holds in every mode, by the same rule: when Gong's ``Retry-After`` asks to wait past it,
     the sensor times out at once instead of sleeping in vain; a backoff that would end past it is cut
     short, so that one last probe comes at the timeout. In reschedule mode the timeout counts from the
-    first poke of the task's first try, as for any Airflow sensor. In deferrable mode every deferral has a
-    deadline (at most :data:`MAX_DEFERRAL`; Airflow's deferral timeout is :data:`DEFERRAL_SLACK` later, a
-    backstop in case the triggerer is down). Put it before heavy Gong fetches, in the same pool as the Gong
-    tasks.
+    first poke, across reschedules, as for any sensor of the running Airflow (on Airflow 3 of this try, on
+    Airflow 2 of the task's first try). In deferrable mode every deferral has a deadline (at most
+    :data:`MAX_DEFERRAL`; Airflow's deferral timeout is :data:`DEFERRAL_SLACK` later, a backstop in case
+    the triggerer is down). Put it before heavy Gong fetches, in the same pool as the Gong tasks.
 
     :param gong_conn_id: The Gong connection id.
     :param probe_endpoint: What each poke calls, by Gong's operation id (templated): ``"listUsers"``
@@ -152,12 +153,13 @@ class GongRateLimitSensor(BaseSensorOperator):
         """
         Airflow's sensor loop, with Gong's waits: poke; when not done, time out, sleep or reschedule.
 
-        In reschedule mode the time spent counts from the first reschedule of the task's first try
-        (``ti.get_first_reschedule_date``) and the backoff step from ``task_reschedule_count``, both
-        public: the state of a rescheduled sensor lives in Airflow, not in the operator.
+        In reschedule mode the time spent counts from the first reschedule and the backoff step from the
+        reschedules so far
+        (:func:`~airflow_provider_gong.version_compat.reschedules`): the state of a rescheduled sensor
+        lives in Airflow, not in the operator.
         """
-        started = self._start(context)
-        pokes = int(context.get("task_reschedule_count") or 0) if self.reschedule else 0
+        first_reschedule, pokes = reschedules(context) if self.reschedule else (None, 0)
+        started = self._start(first_reschedule)
         while True:
             pokes += 1
             if self._guarded_poke(context):
@@ -177,11 +179,10 @@ class GongRateLimitSensor(BaseSensorOperator):
                 raise AirflowRescheduleException(now_utc() + timedelta(seconds=wait))  # type: ignore[no-untyped-call]
             time.sleep(wait)
 
-    def _start(self, context: Context) -> Callable[[], float]:
+    def _start(self, first_reschedule: datetime | None) -> Callable[[], float]:
         """A clock of the seconds this sensor has been waiting, from its first poke."""
         if self.reschedule:
-            first = context["ti"].get_first_reschedule_date(context)
-            started_at = first or now_utc()
+            started_at = first_reschedule or now_utc()
 
             def since_first_poke() -> float:
                 return (now_utc() - started_at).total_seconds()

@@ -15,7 +15,7 @@ from airflow_provider_gong.client.retry import MIN_PROBE_WAIT
 from airflow_provider_gong.client.settings import DEFAULT_CONN_ID, GongSettings, settings_from_connection
 from airflow_provider_gong.endpoints import DEFAULT_PROBE_ENDPOINT
 from airflow_provider_gong.exceptions import GongError
-from airflow_provider_gong.version_compat import BaseHook, BaseTrigger, TriggerEvent, amask_secret
+from airflow_provider_gong.version_compat import BaseTrigger, TriggerEvent, amask_secret, get_async_connection
 
 __all__ = [
     "DEFAULT_BACKOFF",
@@ -270,7 +270,7 @@ class GongRateLimitTrigger(BaseTrigger):
 
 async def _async_settings(conn_id: str, overrides: Mapping[str, Any]) -> GongSettings:
     """Fetch the connection without blocking the event loop; resolve it as the hook does; mask secrets."""
-    conn = await BaseHook.aget_connection(conn_id)
+    conn = await get_async_connection(conn_id)
     settings = settings_from_connection(conn, conn_id, overrides)
     for secret in settings.secrets:
         await amask_secret(secret)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from airflow_provider_gong.exceptions import (
     GongTimeoutError,
 )
 
-NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 # ---------------------------------------------------------------------------------------- parse_retry_after
 
@@ -54,7 +54,7 @@ def test_parse_retry_after(value: str | None, expected: float | None) -> None:
 
 
 def test_parse_retry_after_http_date_defaults_to_now() -> None:
-    when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=120), usegmt=True)
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
 
     seconds = parse_retry_after(when)
 

@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, Param, task
+from airflow.providers.common.compat.sdk import DAG, Param, task
 
 from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.operators.users import GongUserOperator

@@ -4,7 +4,8 @@ Deferrable: ``airflow dags test`` runs a deferred task's trigger in-process (``_
 the trigger's async connection lookup, its wait and its probe run for real, then the sensor resumes.
 Reschedule mode: the sensor raises ``AirflowRescheduleException`` and ``dags test`` runs it again once the
 reschedule date has passed, as the scheduler would; the task's reschedules land in the metadata database,
-and the timeout counts from the first of them (``ti.get_first_reschedule_date``).
+and the timeout counts from the first of them (``ti.get_first_reschedule_date`` on Airflow 3, the
+task's ``TaskReschedule`` rows on Airflow 2).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_gong.testing import EmulatorConfig, GongEmulator
+from airflow_provider_gong.version_compat import AIRFLOW_V_3_0_PLUS
 
 pytestmark = [pytest.mark.airflow_run, pytest.mark.timeout(900)]
 
@@ -77,6 +79,15 @@ def airflow_env(tmp_path_factory: pytest.TempPathFactory, gong: GongEmulator) ->
     return env
 
 
+#: The sensor's reschedules: on Airflow 3 a reschedule row belongs to one try (``ti_id``); on Airflow 2 it
+#: names its task instance by DAG, task, run and map index.
+_RESCHEDULES = (
+    "SELECT COUNT(*) FROM task_reschedule tr JOIN task_instance ti ON tr.ti_id = ti.id "
+    "WHERE ti.dag_id = ? AND ti.task_id = 'wait_for_gong'"
+)
+_RESCHEDULES_AIRFLOW_2 = "SELECT COUNT(*) FROM task_reschedule WHERE dag_id = ? AND task_id = 'wait_for_gong'"
+
+
 def _sensor_rows(env: dict[str, str], dag_id: str) -> tuple[list[tuple[Any, ...]], int]:
     """The sensor's task instances (state, try number) in the metadata DB, and how often it rescheduled."""
     db = sqlite3.connect(Path(env["AIRFLOW_HOME"]) / "airflow.db")
@@ -85,11 +96,8 @@ def _sensor_rows(env: dict[str, str], dag_id: str) -> tuple[list[tuple[Any, ...]
             "SELECT state, try_number FROM task_instance WHERE dag_id = ? AND task_id = 'wait_for_gong'",
             (dag_id,),
         ).fetchall()
-        count = db.execute(
-            "SELECT COUNT(*) FROM task_reschedule tr JOIN task_instance ti ON tr.ti_id = ti.id "
-            "WHERE ti.dag_id = ? AND ti.task_id = 'wait_for_gong'",
-            (dag_id,),
-        ).fetchone()[0]
+        reschedules = _RESCHEDULES if AIRFLOW_V_3_0_PLUS else _RESCHEDULES_AIRFLOW_2
+        count = db.execute(reschedules, (dag_id,)).fetchone()[0]
     finally:
         db.close()
     return found, int(count)

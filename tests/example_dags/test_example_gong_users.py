@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "example_dags" / "example_gong_users.py"
 MAPPED = Path(__file__).parent / "dags" / "gong_mapped_users.py"
 DEFERRED = Path(__file__).parent / "dags" / "gong_deferred_fetch.py"
+#: How Airflow 3.0's in-process supervisor logs a request to mask a secret (at debug, in ``dags test``).
+_MASK_REQUEST = re.compile(r"\bSending request +msg=MaskSecret\(value=")
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +43,17 @@ def airflow(tmp_path_factory: pytest.TempPathFactory, gong: GongEmulator) -> Air
     return home
 
 
+def unmasked(output: str, secret: str) -> list[str]:
+    """
+    The lines of a run's output that show ``secret``, but for the requests to mask it.
+
+    Airflow 3.0's ``dags test`` prints the debug log of its in-process supervisor, where each request to
+    mask a secret shows the secret (``Sending request  msg=MaskSecret(value=...)``; Airflow's own masking of
+    the connection's password too): that is the masking itself, not the provider logging the secret.
+    """
+    return [line for line in output.splitlines() if secret in line and not _MASK_REQUEST.search(line)]
+
+
 def visible(gong: GongEmulator) -> list[dict[str, Any]]:
     return [user for user in gong.users if user["id"] not in gong.avatar_ids]
 
@@ -57,7 +71,7 @@ def test_example_dag_runs_and_its_xcoms_match_the_emulator(airflow: AirflowHome,
     listed = f"{len(users)} users listed (avatars hidden: include_avatars=False), {active_count} active"
     assert listed in output, explain(proc)
     assert "Gong calls: 5 needed (1 for 3 chosen ids, 1 rate-limit probe, 3 pages of all users)" in output
-    assert gong.config.secret not in output
+    assert unmasked(output, gong.config.secret) == [], explain(proc)
 
     xcoms = airflow.xcoms("example_gong_users")
     by_id = {user["id"]: user for user in users}

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from gong_hook_helpers import ACCESS_KEY, ACCESS_SECRET
 from pytest_httpserver import HTTPServer
-from structlog.testing import capture_logs
 
 from airflow_provider_gong.client.pacing import PacerRegistry
 
@@ -48,23 +47,6 @@ def pacers(pacer_waits: list[float]) -> PacerRegistry:
 def sleeps() -> list[float]:
     """Waits the retry policy asked for; pass ``sleeps.append`` as the hook's ``sleep``."""
     return []
-
-
-@pytest.fixture
-def gong_logs() -> Iterator[list[dict[str, Any]]]:
-    """
-    Structlog events logged while the test runs, each with the ``logger`` name.
-
-    Airflow 3 logs through structlog, which its configuration renders to stdout, not to the stdlib
-    ``logging`` tree, so pytest's ``caplog`` sees nothing; ``capture_logs`` does.
-    """
-
-    def logger_name(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-        event_dict.setdefault("logger", getattr(logger, "name", None))
-        return event_dict
-
-    with capture_logs(processors=[logger_name]) as logs:
-        yield logs
 
 
 # ---------------------------------------------------------------------------------------- connections

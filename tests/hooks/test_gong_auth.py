@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from airflow.sdk._shared.secrets_masker import redact
+from airflow.providers.common.compat.sdk import redact
 from gong_hook_helpers import BASIC, seen, user_ok
 from pytest_httpserver import HTTPServer
 

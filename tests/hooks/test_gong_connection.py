@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 import requests
-from airflow.sdk import BaseHook
-from airflow.sdk.exceptions import AirflowNotFoundException
+from airflow.providers.common.compat.sdk import AirflowNotFoundException
 from gong_hook_helpers import USER, seen, user_ok
 from pytest_httpserver import HTTPServer
 
 from airflow_provider_gong.exceptions import GongConfigError
 from airflow_provider_gong.hooks.gong import GongHook
+from airflow_provider_gong.version_compat import BaseHook
 
 # ---------------------------------------------------------------------------------------- class and __init__
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import requests
-from airflow.sdk.exceptions import AirflowException
 from gong_hook_helpers import closed_port, gong_error, seen
 from pytest_httpserver import HTTPServer
 
@@ -22,6 +21,7 @@ from airflow_provider_gong.exceptions import (
     GongTimeoutError,
 )
 from airflow_provider_gong.hooks.gong import GongHook
+from airflow_provider_gong.version_compat import AirflowException
 
 # ---------------------------------------------------------------------------------------- answers
 

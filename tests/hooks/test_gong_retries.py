@@ -8,7 +8,7 @@ get one pass ``pacers`` (pacers that record their waits in ``pacer_waits`` inste
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
@@ -54,7 +54,7 @@ def test_retry_after_seconds_is_honoured(
 def test_retry_after_http_date_is_honoured(
     httpserver: HTTPServer, server_conn: Callable[..., str], sleeps: list[float], pacers: PacerRegistry
 ) -> None:
-    when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     serve_sequence(
         httpserver, "/v2/users/1", [gong_error(429, "limit", headers={"Retry-After": when}), user_ok()]
     )

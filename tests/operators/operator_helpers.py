@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import TaskDeferred
 
-__all__ = ["DEFER_FAST", "EXPIRED", "FakeTI", "defer", "names"]
+from airflow_provider_gong.version_compat import TaskDeferred
+
+__all__ = ["DEFER_FAST", "EXPIRED", "FakeTI", "defer", "names", "task_context"]
 
 #: The hook sleeps out at most 0.5 s itself: a longer Retry-After defers (with ``deferrable=True``).
 DEFER_FAST = {"calls_per_second": 0, "max_retry_wait": 0.5}
@@ -24,6 +25,9 @@ class FakeTI:
     :param task_id: Its task.
     :param map_index: Its map index.
     :param pulled: What an upstream task's XCom holds (an XComArg being resolved).
+
+    A context built around it holds ``run_id`` and ``expanded_ti_count`` as a worker's does: Airflow 2
+    reads them when it resolves an XComArg or expands a mapped task.
     """
 
     dag_id, run_id = "gong_dag", "manual__2024-01-01"
@@ -39,9 +43,31 @@ class FakeTI:
 
     def xcom_pull(self, task_ids: str, key: str, map_indexes: Any = None, **_: Any) -> Any:
         if task_ids != self.task_id:  # an upstream task's XCom (an XComArg being resolved)
+            assert map_indexes is None, "no mapped task group: the upstream task's whole XCom"
             return self.pulled
         assert map_indexes == self.map_index, "a task reads its own XComs, of its own map index"
         return self.xcoms.get(key)
+
+    def get_relevant_upstream_map_indexes(self, upstream: Any, ti_count: int | None, **_: Any) -> None:
+        """
+        Which of an upstream task's map indexes an XComArg pulls: Airflow 2's ``XComArg.resolve`` asks.
+
+        ``None``, the whole XCom, as Airflow 2's task instance answers when no mapped task group holds
+        both tasks (none of the tests has one; the Task SDK finds the same without asking).
+        """
+        assert upstream.task_id != self.task_id, "an XComArg names an upstream task"
+
+
+def task_context(ti: FakeTI, **more: Any) -> dict[str, Any]:
+    """
+    A worker's task context around ``ti``, as far as rendering and ``execute`` read it.
+
+    :param ti: The task instance.
+    :param more: Further entries (``dag``, ``params``, ...). ``expanded_ti_count`` (how many map indexes
+        the task has) is ``None`` unless given: only Airflow 2 reads it, passing it to
+        :meth:`FakeTI.get_relevant_upstream_map_indexes`, which needs it for mapped task groups only.
+    """
+    return {"ti": ti, "run_id": ti.run_id, "expanded_ti_count": None, **more}
 
 
 def defer(op: Any, context: dict[str, Any]) -> TaskDeferred:

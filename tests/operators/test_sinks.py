@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow.sdk.bases.xcom import BaseXCom
-from airflow.sdk.execution_time.xcom import resolve_xcom_backend
+from airflow_compat import resolve_xcom_backend
 from gong_recording_xcom import RecordingXCom
 
 from airflow_provider_gong.exceptions import GongError
 from airflow_provider_gong.operators.sinks import FileSink, remove_kept_parts, xcom_backend
-from airflow_provider_gong.version_compat import ObjectStoragePath
+from airflow_provider_gong.version_compat import BaseXCom, ObjectStoragePath
 
 
 def nested_id(record: Any) -> str | None:

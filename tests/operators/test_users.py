@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow.sdk import ObjectStoragePath
 
 from airflow_provider_gong.exceptions import GongNotFoundError, GongResultTooLargeError
 from airflow_provider_gong.operators.users import DEFAULT_MAX_XCOM_BYTES, GongUserOperator
 from airflow_provider_gong.testing import GongEmulator
+from airflow_provider_gong.version_compat import ObjectStoragePath
 
 NO_PACE = {"calls_per_second": 0}
 

@@ -14,6 +14,7 @@ from gong_recording_xcom import read_notes
 
 from airflow_provider_gong.operators.users import xcom_size
 from airflow_provider_gong.testing import EmulatorConfig, GongEmulator
+from airflow_provider_gong.version_compat import AIRFLOW_V_3_0_PLUS, AIRFLOW_V_3_1_PLUS
 
 pytestmark = [pytest.mark.airflow_run, pytest.mark.timeout(900)]
 
@@ -92,11 +93,16 @@ def test_a_mapped_user_ids_of_none_fails_instead_of_fetching_every_user(
         ("give_mapped", -1): "success",
         ("m_xcom", 0): "failed",
         ("m_xcom", 1): "success",
+        ("m_xcom", 2): "failed",
+        ("m_xcom", 3): "failed",
+        ("m_xcom", 4): "failed",
         ("m_literal", 0): "failed",
         ("m_literal", 1): "success",
     }, explain(proc)
     output = proc.stdout + proc.stderr
-    assert "m_xcom: map index 0: the mapped user_ids None" in output, explain(proc)
+    # The XComArg-mapped case on every Airflow (test_users_hardening.py cannot run it on Airflow 2).
+    for map_index, nothing in ((0, None), (2, ""), (3, "None"), (4, "null")):
+        assert f"m_xcom: map index {map_index}: the mapped user_ids {nothing!r}" in output, explain(proc)
     assert "m_literal: map index 0: the mapped user_ids None" in output, explain(proc)
     assert airflow.xcoms("gong_mapped_user_ids_none").get(("m_xcom", 1)) == []
 
@@ -115,7 +121,19 @@ def test_mapped_indexes_sharing_a_default_or_repeated_output_path_fail(
     assert not any(path.name.startswith(("dflt", ".dflt", "twice", ".twice")) for path in out.iterdir())
 
 
-@pytest.mark.parametrize("command", ["tasks", "dags"])
+#: Airflow 3.0's ``tasks test`` runs the trigger in line but never resumes the task (its ``_run_task``
+#: returns after the trigger; 3.1 loops back): the ``dags`` case covers the same on 3.0.
+TASKS_TEST_RESUMES = pytest.param(
+    "tasks",
+    marks=pytest.mark.skipif(
+        AIRFLOW_V_3_0_PLUS and not AIRFLOW_V_3_1_PLUS,
+        reason="Airflow 3.0's tasks test does not resume a deferred task after its trigger; covered by "
+        "test_the_xcom_part_kept_across_a_real_deferral_is_read_back_then_deleted[dags]",
+    ),
+)
+
+
+@pytest.mark.parametrize("command", [TASKS_TEST_RESUMES, "dags"])
 def test_the_xcom_part_kept_across_a_real_deferral_is_read_back_then_deleted(
     command: str, airflow: AirflowHome, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -141,7 +159,9 @@ def test_the_xcom_part_kept_across_a_real_deferral_is_read_back_then_deleted(
     assert "could not delete XCom" not in output, explain(proc)
     noted = read_notes(notes)
     stored = [(note["key"], note["items"]) for note in noted if note["event"] == "set"]
-    assert stored == [("gong_users_part_0", 300), ("return_value", 460)], noted
+    # Airflow 2's tasks test calls the resumed method itself, after the trigger, and stores no return value.
+    returned = [] if command == "tasks" and not AIRFLOW_V_3_0_PLUS else [("return_value", 460)]
+    assert stored == [("gong_users_part_0", 300), *returned], noted
     deleted = [
         (note["key"], note["task_id"], note["map_index"]) for note in noted if note["event"] == "delete"
     ]

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 import requests
-from airflow.sdk.exceptions import TaskDeferred
 from gong_recording_xcom import RecordingXCom
 from operator_helpers import FakeTI
 
@@ -23,6 +22,7 @@ from airflow_provider_gong.exceptions import GongAuthError, GongNotFoundError, G
 from airflow_provider_gong.operators.users import XCOM_PART_KEY, GongUserOperator
 from airflow_provider_gong.testing import GongEmulator
 from airflow_provider_gong.triggers.rate_limit import GongRateLimitTrigger
+from airflow_provider_gong.version_compat import TaskDeferred
 
 CONN_ID = "gong_deferrable"
 #: The hook sleeps out at most 0.5 s itself; the emulator's "day" lasts 2 s, so a spent quota defers.

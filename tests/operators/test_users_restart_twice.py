@@ -49,7 +49,7 @@ def test_a_restarted_listing_deferred_again_still_has_every_user_once(
 
 def defer_complete(op: Any, ti: FakeTI, event: dict[str, Any]) -> Any:
     """``execute_complete`` that defers again: return its ``TaskDeferred``."""
-    from airflow.sdk.exceptions import TaskDeferred
+    from airflow_provider_gong.version_compat import TaskDeferred
 
     with pytest.raises(TaskDeferred) as caught:
         op.execute_complete({"ti": ti}, event)

@@ -17,8 +17,7 @@ from typing import Any
 
 import pendulum
 import pytest
-from airflow.sdk import DAG
-from airflow.sdk.exceptions import AirflowNotFoundException
+from airflow.providers.common.compat.sdk import DAG, AirflowNotFoundException
 
 from airflow_provider_gong.exceptions import GongConfigError
 from airflow_provider_gong.hooks.gong import GongHook

@@ -7,15 +7,15 @@ import time
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowRescheduleException
 from fake_clock import FakeTime
-from sensor_helpers import RescheduleTI, RunTrigger, list_calls, seconds_until
+from sensor_helpers import RescheduleContext, RunTrigger, list_calls, seconds_until
 
 from airflow_provider_gong.client.retry import MIN_PROBE_WAIT
 from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
 from airflow_provider_gong.testing import GongEmulator
 from airflow_provider_gong.triggers.rate_limit import GongRateLimitTrigger
+from airflow_provider_gong.version_compat import AirflowRescheduleException
 
 #: 429s after which a sensor with ``poke_interval=0`` must still wait ``MIN_PROBE_WAIT``.
 FLOOR_ANSWERS = [{"status": 429, "retry_after": "0"}, {"status": 429}]
@@ -75,13 +75,16 @@ def test_sensor_poke_mode_wait_has_a_floor(
 
 @pytest.mark.parametrize("answer", FLOOR_ANSWERS, ids=FLOOR_IDS)
 def test_sensor_reschedule_date_has_a_floor(
-    gong_emulator: GongEmulator, gong_emulator_connection: str, answer: dict[str, Any]
+    gong_emulator: GongEmulator,
+    gong_emulator_connection: str,
+    reschedule_context: RescheduleContext,
+    answer: dict[str, Any],
 ) -> None:
     sensor = _without_interval(gong_emulator_connection, mode="reschedule")
     gong_emulator.fail_next(answer)
 
     with pytest.raises(AirflowRescheduleException) as caught:
-        sensor.execute({"ti": RescheduleTI()})  # type: ignore[arg-type]
+        sensor.execute(reschedule_context(sensor))  # type: ignore[arg-type]
 
     assert MIN_PROBE_WAIT - 0.2 <= seconds_until(caught.value.reschedule_date) <= MIN_PROBE_WAIT
 

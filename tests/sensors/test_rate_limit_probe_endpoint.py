@@ -7,14 +7,14 @@ recent window, Gong's "nothing found" 404 is an answer (done) in every mode, any
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pendulum
 import pytest
-from airflow.sdk import DAG, task
+from airflow.providers.common.compat.sdk import DAG, task
 from pytest_httpserver import HTTPServer
-from sensor_helpers import RescheduleTI, RunTrigger, deferral, env_connection, seconds_until
+from sensor_helpers import RescheduleContext, RunTrigger, deferral, env_connection, seconds_until
 from werkzeug import Request
 
 from airflow_provider_gong.exceptions import GongConfigError, GongNotFoundError
@@ -40,7 +40,7 @@ def _limited_then(httpserver: HTTPServer, status: int, body: dict[str, Any]) -> 
 
 def _assert_short_recent_windows(requests: list[Request]) -> None:
     assert requests, "no probe reached the server"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for request in requests:
         assert (request.method, request.path) == ("GET", "/v2/calls")
         start = datetime.fromisoformat(request.args["fromDateTime"].replace("Z", "+00:00"))
@@ -72,11 +72,12 @@ def test_a_calls_probe_waits_out_a_429_and_nothing_found_means_done(
 
 
 def test_a_calls_probe_in_reschedule_mode_is_done_on_nothing_found(
-    httpserver: HTTPServer, conn_id: str
+    httpserver: HTTPServer, conn_id: str, reschedule_context: RescheduleContext
 ) -> None:
     httpserver.expect_request("/v2/calls", method="GET").respond_with_json(NOTHING_FOUND, 404)
+    sensor = _sensor(conn_id, mode="reschedule", deferrable=False)
 
-    assert _sensor(conn_id, mode="reschedule", deferrable=False).execute({"ti": RescheduleTI()}) is None  # type: ignore[arg-type]
+    assert sensor.execute(reschedule_context(sensor)) is None  # type: ignore[arg-type]
 
     _assert_short_recent_windows([request for request, _ in httpserver.log])
 

@@ -8,17 +8,21 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import (
-    AirflowRescheduleException,
-    AirflowSensorTimeout,
-)
 from fake_clock import FakeTime
-from sensor_helpers import TIMEOUT_OUTCOMES, RescheduleTI, RunTrigger, deferral, list_calls, seconds_until
+from sensor_helpers import (
+    TIMEOUT_OUTCOMES,
+    RescheduleContext,
+    RunTrigger,
+    deferral,
+    list_calls,
+    seconds_until,
+)
 
 from airflow_provider_gong.exceptions import GongAuthError
 from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
 from airflow_provider_gong.testing import GongEmulator
 from airflow_provider_gong.triggers.rate_limit import DEFERRAL_SLACK, GongRateLimitTrigger, error_event
+from airflow_provider_gong.version_compat import AirflowRescheduleException, AirflowSensorTimeout
 
 
 def _sensor(conn_id: str, **kwargs: Any) -> GongRateLimitSensor:
@@ -100,7 +104,10 @@ def test_retry_after_past_the_timeout_ends_the_wait_at_once(
 
 @pytest.mark.parametrize("mode", ["poke", "reschedule", "deferrable"])
 def test_wrong_credentials_fail_fast(
-    gong_emulator: GongEmulator, monkeypatch: pytest.MonkeyPatch, mode: str
+    gong_emulator: GongEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    reschedule_context: RescheduleContext,
+    mode: str,
 ) -> None:
     conn = gong_emulator.connection_dict()
     conn["password"] = "not-the-secret-0001"
@@ -109,8 +116,10 @@ def test_wrong_credentials_fail_fast(
         "gong_wrong", mode="poke" if mode == "deferrable" else mode, deferrable=mode == "deferrable"
     )
 
+    context = reschedule_context(sensor) if mode == "reschedule" else {}
+
     with pytest.raises(GongAuthError) as caught:
-        sensor.execute({"ti": RescheduleTI()})  # type: ignore[arg-type]
+        sensor.execute(context)  # type: ignore[arg-type]
 
     assert caught.value.status_code == 401
     assert caught.value.request_id
@@ -121,37 +130,38 @@ def test_wrong_credentials_fail_fast(
 
 
 def test_reschedule_mode_reschedules_at_retry_after(
-    gong_emulator: GongEmulator, gong_emulator_connection: str
+    gong_emulator: GongEmulator, gong_emulator_connection: str, reschedule_context: RescheduleContext
 ) -> None:
     gong_emulator.fail_next({"status": 429, "retry_after": "7"})
     sensor = _sensor(gong_emulator_connection, mode="reschedule", poke_interval=60)
 
     with pytest.raises(AirflowRescheduleException) as caught:
-        sensor.execute({"ti": RescheduleTI()})  # type: ignore[arg-type]
+        sensor.execute(reschedule_context(sensor))  # type: ignore[arg-type]
 
     assert 6.0 <= seconds_until(caught.value.reschedule_date) <= 7.5
     assert list_calls(gong_emulator) == {"429": 1}
 
 
 def test_reschedule_mode_without_retry_after_backs_off(
-    gong_emulator: GongEmulator, gong_emulator_connection: str
+    gong_emulator: GongEmulator, gong_emulator_connection: str, reschedule_context: RescheduleContext
 ) -> None:
     gong_emulator.fail_next({"status": 429})
     sensor = _sensor(gong_emulator_connection, mode="reschedule", poke_interval=4)
 
     with pytest.raises(AirflowRescheduleException) as caught:
-        sensor.execute({"ti": RescheduleTI()})  # type: ignore[arg-type]
+        sensor.execute(reschedule_context(sensor))  # type: ignore[arg-type]
 
     # The base sensor's exponential backoff: first interval within [poke_interval / 2, poke_interval).
     assert 1.5 <= seconds_until(caught.value.reschedule_date) <= 4.0
 
 
 def test_reschedule_mode_done_when_answered(
-    gong_emulator: GongEmulator, gong_emulator_connection: str
+    gong_emulator: GongEmulator, gong_emulator_connection: str, reschedule_context: RescheduleContext
 ) -> None:
     sensor = _sensor(gong_emulator_connection, mode="reschedule")
 
-    assert sensor.execute({"ti": RescheduleTI()}) is None  # type: ignore[arg-type]
+    assert sensor.execute(reschedule_context(sensor)) is None  # type: ignore[arg-type]
+    assert list_calls(gong_emulator) == {"200": 1}
 
 
 # ---------------------------------------------------------------------------------------- deferrable

@@ -13,13 +13,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowRescheduleException, AirflowSensorTimeout
 from fake_clock import FakeTime
-from sensor_helpers import RescheduleTI, RunTrigger, deferral, list_calls, seconds_until
+from sensor_helpers import RescheduleContext, RunTrigger, deferral, list_calls, seconds_until
 
 from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
 from airflow_provider_gong.testing import GongEmulator
 from airflow_provider_gong.triggers.rate_limit import DEFERRAL_SLACK
+from airflow_provider_gong.version_compat import AirflowRescheduleException, AirflowSensorTimeout
 
 WEEK = 7 * 24 * 3600.0
 
@@ -48,7 +48,7 @@ def test_poke_mode_without_backoff_probes_at_the_deadline(
 
 
 def test_reschedule_mode_without_backoff_reschedules_at_the_deadline(
-    gong_emulator: GongEmulator, gong_emulator_connection: str
+    gong_emulator: GongEmulator, gong_emulator_connection: str, reschedule_context: RescheduleContext
 ) -> None:
     gong_emulator.fail_next({"status": 429})
     sensor = _sensor(
@@ -56,7 +56,7 @@ def test_reschedule_mode_without_backoff_reschedules_at_the_deadline(
     )
 
     with pytest.raises(AirflowRescheduleException) as caught:
-        sensor.execute({"ti": RescheduleTI()})  # type: ignore[arg-type]
+        sensor.execute(reschedule_context(sensor))  # type: ignore[arg-type]
 
     assert 8.5 <= seconds_until(caught.value.reschedule_date) <= 10.0
 

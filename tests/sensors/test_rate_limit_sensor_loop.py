@@ -13,17 +13,18 @@ import time
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import (
+from sensor_helpers import TIMEOUT_OUTCOMES, RescheduleContext, RescheduleTI, list_calls, seconds_until
+
+from airflow_provider_gong.exceptions import GongAuthError
+from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
+from airflow_provider_gong.testing import GongEmulator
+from airflow_provider_gong.version_compat import (
+    AIRFLOW_V_3_0_PLUS,
     AirflowFailException,
     AirflowRescheduleException,
     AirflowSensorTimeout,
     AirflowSkipException,
 )
-from sensor_helpers import TIMEOUT_OUTCOMES, RescheduleTI, list_calls, seconds_until
-
-from airflow_provider_gong.exceptions import GongAuthError
-from airflow_provider_gong.sensors.rate_limit import GongRateLimitSensor
-from airflow_provider_gong.testing import GongEmulator
 
 WEEK = 7 * 24 * 3600.0
 
@@ -45,34 +46,53 @@ def _reschedule(sensor: GongRateLimitSensor, context: dict[str, Any]) -> float:
 
 @pytest.mark.parametrize(("soft_fail", "expected"), TIMEOUT_OUTCOMES)
 def test_reschedule_mode_times_out_counting_from_the_first_poke(
-    gong_emulator: GongEmulator, gong_emulator_connection: str, soft_fail: bool, expected: type[Exception]
+    gong_emulator: GongEmulator,
+    gong_emulator_connection: str,
+    reschedule_context: RescheduleContext,
+    soft_fail: bool,
+    expected: type[Exception],
 ) -> None:
     gong_emulator.fail_next({"status": 429, "retry_after": "5"})
     sensor = _sensor(gong_emulator_connection, mode="reschedule", timeout=120, soft_fail=soft_fail)
 
     with pytest.raises(expected, match="Sensor has timed out; run duration of 200 s"):
-        sensor.execute({"ti": RescheduleTI(first_poke_ago=200)})  # type: ignore[arg-type]
+        sensor.execute(reschedule_context(sensor, reschedules=1, first_poke_ago=200))  # type: ignore[arg-type]
 
     assert list_calls(gong_emulator) == {"429": 1}
 
 
-def test_reschedule_mode_weighs_retry_after_against_the_time_left(
+@pytest.mark.skipif(not AIRFLOW_V_3_0_PLUS, reason="Airflow 2 has no Task SDK: the date comes from its ORM")
+def test_reschedule_mode_reads_a_first_reschedule_date_the_task_sdk_hands_over_as_text(
     gong_emulator: GongEmulator, gong_emulator_connection: str
+) -> None:
+    gong_emulator.fail_next({"status": 429, "retry_after": "5"})
+    sensor = _sensor(gong_emulator_connection, mode="reschedule", timeout=120)
+    ti = RescheduleTI(first_poke_ago=200, as_text=True)
+    context = {"ti": ti, "task": sensor, "task_reschedule_count": 1}
+
+    with pytest.raises(AirflowSensorTimeout, match="Sensor has timed out; run duration of 200 s"):
+        sensor.execute(context)  # type: ignore[arg-type]
+
+
+def test_reschedule_mode_weighs_retry_after_against_the_time_left(
+    gong_emulator: GongEmulator, gong_emulator_connection: str, reschedule_context: RescheduleContext
 ) -> None:
     gong_emulator.fail_next({"status": 429, "retry_after": "30"})
     sensor = _sensor(gong_emulator_connection, mode="reschedule", timeout=120)
-    context = {"ti": RescheduleTI(first_poke_ago=100), "task_reschedule_count": 4}
+    context = reschedule_context(sensor, reschedules=4, first_poke_ago=100)
 
     with pytest.raises(AirflowSensorTimeout, match="wait 30 s, longer than the 20 s left"):
         sensor.execute(context)  # type: ignore[arg-type]
 
 
 def test_a_poke_past_the_timeout_still_gets_its_answer(
-    gong_emulator: GongEmulator, gong_emulator_connection: str
+    gong_emulator: GongEmulator, gong_emulator_connection: str, reschedule_context: RescheduleContext
 ) -> None:
     sensor = _sensor(gong_emulator_connection, mode="reschedule", timeout=120)
 
-    assert sensor.execute({"ti": RescheduleTI(first_poke_ago=200)}) is None  # type: ignore[arg-type]
+    context = reschedule_context(sensor, reschedules=1, first_poke_ago=200)
+
+    assert sensor.execute(context) is None  # type: ignore[arg-type]
     assert list_calls(gong_emulator) == {"200": 1}
 
 
@@ -86,6 +106,7 @@ def test_a_poke_past_the_timeout_still_gets_its_answer(
 def test_reschedule_backoff_doubles_with_each_reschedule_up_to_max_wait_or_a_week(
     gong_emulator: GongEmulator,
     gong_emulator_connection: str,
+    reschedule_context: RescheduleContext,
     reschedules: int,
     max_wait: float | None,
     low: float,
@@ -95,7 +116,7 @@ def test_reschedule_backoff_doubles_with_each_reschedule_up_to_max_wait_or_a_wee
     sensor = _sensor(
         gong_emulator_connection, mode="reschedule", poke_interval=4, max_wait=max_wait, timeout=2 * WEEK
     )
-    context = {"ti": RescheduleTI(first_poke_ago=10), "task_reschedule_count": reschedules}
+    context = reschedule_context(sensor, reschedules=reschedules, first_poke_ago=10 if reschedules else None)
 
     assert low - 0.5 <= _reschedule(sensor, context) <= high
 
@@ -133,17 +154,19 @@ def wrong_conn(gong_emulator: GongEmulator, monkeypatch: pytest.MonkeyPatch) -> 
 
 @pytest.mark.parametrize("mode", ["poke", "reschedule", "deferrable"])
 def test_never_fail_skips_on_an_error_soft_fail_does_not(
-    gong_emulator: GongEmulator, wrong_conn: str, mode: str
+    gong_emulator: GongEmulator, wrong_conn: str, reschedule_context: RescheduleContext, mode: str
 ) -> None:
-    def sensor(**flags: bool) -> GongRateLimitSensor:
+    def run(**flags: bool) -> None:
         if mode == "deferrable":
-            return _sensor(wrong_conn, deferrable=True, **flags)
-        return _sensor(wrong_conn, mode=mode, **flags)
+            _sensor(wrong_conn, deferrable=True, **flags).execute({})  # type: ignore[arg-type]
+            return
+        sensor = _sensor(wrong_conn, mode=mode, **flags)
+        sensor.execute(reschedule_context(sensor) if mode == "reschedule" else {})  # type: ignore[arg-type]
 
     with pytest.raises(AirflowSkipException, match="never_fail") as skipped:
-        sensor(never_fail=True).execute({"ti": RescheduleTI()})  # type: ignore[arg-type]
+        run(never_fail=True)
     with pytest.raises(GongAuthError):
-        sensor(soft_fail=True).execute({"ti": RescheduleTI()})  # type: ignore[arg-type]
+        run(soft_fail=True)
 
     assert isinstance(skipped.value.__cause__, GongAuthError)
     assert list_calls(gong_emulator) == {"401": 2}

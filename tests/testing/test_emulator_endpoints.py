@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -180,7 +180,7 @@ def test_extensive_created_from_inclusive_to_exclusive(gong: Any, gong_emulator:
     assert got == visible[10:20]
     # The same instants written in UTC select the same users.
     as_utc = {
-        key: datetime.fromtimestamp(parse_gong_time(value), timezone.utc).isoformat().replace("+00:00", "Z")
+        key: datetime.fromtimestamp(parse_gong_time(value), UTC).isoformat().replace("+00:00", "Z")
         for key, value in filters.items()
     }
     assert extensive_all(gong, as_utc) == visible[10:20]

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from airflow_home import pinned_constraints
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -50,7 +51,7 @@ def test_extra_is_declared_with_what_the_emulator_imports() -> None:
     assert (own is not None and own.extras == {"emulator"}) or emulator <= set(dev)
     pinned = {
         canonicalize_name(line.split("==", 1)[0])
-        for line in (ROOT / "constraints" / "python-3.11.txt").read_text().splitlines()
+        for line in pinned_constraints().read_text().splitlines()
         if "==" in line
     }
     assert emulator <= pinned

@@ -42,7 +42,7 @@ def test_certificate_names_loopback_and_is_its_own_ca(tmp_path: Path) -> None:
     extended = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert list(extended) == [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]
     assert isinstance(cert.public_key(), ec.EllipticCurvePublicKey)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     assert cert.not_valid_before_utc < now < cert.not_valid_after_utc <= now + dt.timedelta(days=1)
     assert stat.S_IMODE(files.keyfile.stat().st_mode) == 0o600
     ssl.create_default_context(cafile=str(files.cafile))  # OpenSSL takes it as a trust anchor

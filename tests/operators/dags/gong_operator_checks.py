@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, task, task_group
+from airflow.providers.common.compat.sdk import DAG, task, task_group
 
 from airflow_provider_gong.operators.users import GongUserOperator
 
@@ -41,7 +41,7 @@ with DAG(dag_id="gong_mapped_user_ids_none", schedule=None, start_date=START, ca
 
     @task
     def give_mapped() -> list[Any]:
-        return [None, []]
+        return [None, [], "", "None", "null"]  # each way an upstream task returns nothing, then no ids
 
     GongUserOperator.partial(task_id="m_xcom", fields=["id"], hook_params={"calls_per_second": 0}).expand(
         user_ids=give_mapped()

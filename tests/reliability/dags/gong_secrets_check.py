@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, Param, get_current_context, task
+from airflow.providers.common.compat.sdk import DAG, Param, get_current_context, task
 
 from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.operators.users import GongUserOperator
