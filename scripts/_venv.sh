@@ -2,7 +2,8 @@
 # newest supported), make its virtualenv (Python >= 3.11) and install the project into it with the versions
 # CI pins for that Airflow (constraints/airflow-<version>/python-<x.y>.txt), so a run today equals a run
 # next week.
-#   AIRFLOW_VERSION  3.3.2 (default), 3.2.2, 3.1.8, 3.0.6 or 2.11.2; "2.11" picks the pinned 2.11 release.
+#   AIRFLOW_VERSION  3.3.2 (default), 3.2.2, 3.1.8, 3.0.6 or 2.11.2 (pinned and tested); "2.11" picks the
+#                    pinned 2.11 release; another exact release >= 2.11.0 (e.g. 2.11.0) installs unpinned.
 #   GONG_VENV        the virtualenv (default .venv for the newest Airflow, .venv-airflow-<version> else).
 #   PYTHON           the Python that makes the virtualenv (default python3).
 set -euo pipefail
@@ -24,6 +25,17 @@ fi
 if [ ! -x "$VENV/bin/python" ]; then
   echo "==> creating virtualenv $VENV"
   "$PYTHON" -m venv "$VENV"
+fi
+# A virtualenv holds one Airflow: installing another over it leaves the first one's parts behind.
+INSTALLED_AIRFLOW="$("$VENV/bin/python" -c 'import importlib.metadata as m
+try:
+    print(m.version("apache-airflow"))
+except m.PackageNotFoundError:
+    pass' 2>/dev/null || true)"
+if [ -n "$INSTALLED_AIRFLOW" ] && [ "$INSTALLED_AIRFLOW" != "$AIRFLOW_VERSION" ]; then
+  echo "$VENV holds apache-airflow $INSTALLED_AIRFLOW, not $AIRFLOW_VERSION: remove it, or set GONG_VENV to another" \
+    "virtualenv" >&2
+  exit 2
 fi
 PY_TAG="$("$VENV/bin/python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
 CONSTRAINTS="$ROOT/constraints/airflow-$AIRFLOW_VERSION/python-$PY_TAG.txt"

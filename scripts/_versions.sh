@@ -7,7 +7,10 @@ pinned_airflow_versions() {  # every Airflow version with committed constraints,
   (cd "$ROOT/constraints" && ls -d airflow-*/ 2>/dev/null | sed 's|^airflow-||; s|/$||' | sort -t. -k1,1nr -k2,2nr -k3,3nr)
 }
 
-resolve_airflow_version() {  # $1: "3.3.2", "3.3" or "" -> an exact pinned version, or exit 2
+#: The oldest Airflow the provider supports (pyproject.toml's floor).
+MIN_AIRFLOW_VERSION=2.11.0
+
+resolve_airflow_version() {  # $1: "3.3.2", "3.3" or "" -> a pinned version, an exact unpinned one, or exit 2
   local wanted="${1:-$DEFAULT_AIRFLOW_VERSION}" version
   for version in $(pinned_airflow_versions); do
     if [ "$version" = "$wanted" ] || [[ "$version" == "$wanted".* ]]; then
@@ -15,6 +18,13 @@ resolve_airflow_version() {  # $1: "3.3.2", "3.3" or "" -> an exact pinned versi
       return
     fi
   done
-  echo "AIRFLOW_VERSION=$wanted: no pinned constraints for it; supported: $(pinned_airflow_versions | tr '\n' ' ')" >&2
+  # An exact release the matrix does not pin (e.g. 2.11.0): allowed, without pins (untested).
+  if [[ "$wanted" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] &&
+    [ "$(printf '%s\n' "$MIN_AIRFLOW_VERSION" "$wanted" | sort -V | head -1)" = "$MIN_AIRFLOW_VERSION" ]; then
+    echo "$wanted"
+    return
+  fi
+  echo "AIRFLOW_VERSION=$wanted: not a supported Airflow (>= $MIN_AIRFLOW_VERSION; pinned and tested:" \
+    "$(pinned_airflow_versions | tr '\n' ' ' | sed 's/ $//'))" >&2
   exit 2
 }
