@@ -12,11 +12,12 @@ import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_gong.client.dates import date_window
 from airflow_provider_gong.client.ids import split_list
-from airflow_provider_gong.version_compat import ObjectStoragePath
+from airflow_provider_gong.version_compat import AIRFLOW_VERSION, ObjectStoragePath
 
 if TYPE_CHECKING:
     from airflow_provider_gong.version_compat import Context
@@ -326,4 +327,23 @@ def check_output_path(value: object, task_id: str, noun: str = "users") -> Objec
     local = text[scheme.end() :] if scheme and scheme.group(1).lower() == "file" else None if scheme else text
     if local is not None and not posixpath.isabs(local):
         raise ValueError(f"{task_id}: output_path {value!r} is relative: {absolute}")
-    return ObjectStoragePath(text)
+    try:
+        return ObjectStoragePath(text)
+    except TypeError as err:
+        raise ValueError(f"{task_id}: output_path {value!r}: {err}{_object_storage_advice()}") from err
+
+
+def _object_storage_advice() -> str:
+    """What fixes Airflow 3.0's ``ObjectStoragePath`` when it refuses every path, or ``""`` elsewhere."""
+    if AIRFLOW_VERSION[:2] != (3, 0):
+        return ""
+    try:
+        installed = metadata.version("universal-pathlib")
+    except metadata.PackageNotFoundError:
+        return ""
+    if int(installed.split(".")[0]) > 0 or int(installed.split(".")[1]) < 3:
+        return ""
+    return (
+        f" (Airflow 3.0's ObjectStoragePath does not work with universal-pathlib {installed}: "
+        "pip install 'universal-pathlib<0.3', as Apache's constraints for Airflow 3.0 pin it)"
+    )
