@@ -208,7 +208,7 @@ def _without_airflow_30_mask_requests(output: str) -> str:
     Airflow 3.0's in-process supervisor prints each message of the task to it at DEBUG, whatever the log
     level, and a masking request carries the secret it masks: the connection's password (masked by Airflow
     itself) as much as the hook's derived ``Basic`` value, e.g. ``Sending request
-    msg=MaskSecret(value='...')``. Fixed in Airflow 3.1; the README says so. Every other line is searched.
+    msg=MaskSecret(value='...')``. 3.1.8 prints none; the README says so. Every other line is searched.
     """
     if AIRFLOW_VERSION[:2] != (3, 0):
         return output
