@@ -124,20 +124,25 @@ _SOURCES: dict[str, tuple[str, ...]] = {
 TRIGGER_FAIL_REPR = "__fail__"
 
 
+def _find(name: str, sources: tuple[str, ...]) -> Any:
+    """``name`` from the first of ``sources`` (module paths) that has it, or ``None``."""
+    for source in sources:
+        try:
+            return getattr(importlib.import_module(source), name)
+        except (ImportError, AttributeError):
+            continue
+    return None
+
+
 def __getattr__(name: str) -> Any:
     sources = _SOURCES.get(name)
     if sources is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    missing: list[str] = []
-    for source in sources:
-        try:
-            value = getattr(importlib.import_module(source), name)
-        except (ImportError, AttributeError):
-            missing.append(source)
-            continue
-        globals()[name] = value
-        return value
-    raise ImportError(f"{name} is in none of {', '.join(missing)} (Airflow {airflow.__version__})")
+    value = _find(name, sources)
+    if value is None:
+        raise ImportError(f"{name} is in none of {', '.join(sources)} (Airflow {airflow.__version__})")
+    globals()[name] = value
+    return value
 
 
 async def get_async_connection(conn_id: str) -> Connection:
@@ -165,8 +170,7 @@ async def amask_secret(secret: str) -> None:
 
     :param secret: The value to mask.
     """
-    sdk_log = _module("airflow.sdk.log")
-    masker = getattr(sdk_log, "amask_secret", None) if sdk_log is not None else None
+    masker = _find("amask_secret", ("airflow.sdk.log",))
     if masker is not None:
         await masker(secret)
         return
@@ -254,10 +258,3 @@ def delete_xcom(backend: type[BaseXCom], ti: Any, key: str) -> None:
         for row in rows:
             backend.purge(row, session)
             session.delete(row)
-
-
-def _module(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None

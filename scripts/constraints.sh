@@ -4,7 +4,7 @@
 # resolve current releases, then write `pip freeze` to constraints/airflow-<version>/python-<x.y>.txt.
 # Run it after changing dependencies, then run that version's tests before committing the file.
 #   AIRFLOW_VERSION=2.11.2 bash scripts/constraints.sh
-# A version not pinned yet is added: NEW_AIRFLOW_VERSION=3.3.3 bash scripts/constraints.sh
+# A version not pinned yet is added the same way, by its exact release: AIRFLOW_VERSION=3.3.3 ...
 # Arguments are further requirements for pip, where the newest release breaks that Airflow, e.g. Airflow
 # 3.0's ObjectStoragePath fails with universal-pathlib 0.3 (its own constraints pin 0.2):
 #   AIRFLOW_VERSION=3.0.6 bash scripts/constraints.sh "universal-pathlib<0.3"
@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PYTHON="${PYTHON:-python3}"
 source "$ROOT/scripts/_versions.sh"
-VERSION="${NEW_AIRFLOW_VERSION:-$(resolve_airflow_version "${AIRFLOW_VERSION:-}")}"
+VERSION="$(resolve_airflow_version "${AIRFLOW_VERSION:-}")"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/gong-constraints.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 "$PYTHON" -m venv "$WORK/venv"

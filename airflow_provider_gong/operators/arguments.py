@@ -15,6 +15,8 @@ from datetime import datetime
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
+from packaging.version import Version
+
 from airflow_provider_gong.client.dates import date_window
 from airflow_provider_gong.client.ids import split_list
 from airflow_provider_gong.version_compat import AIRFLOW_VERSION, ObjectStoragePath
@@ -341,7 +343,7 @@ def _object_storage_advice() -> str:
         installed = metadata.version("universal-pathlib")
     except metadata.PackageNotFoundError:
         return ""
-    if int(installed.split(".")[0]) > 0 or int(installed.split(".")[1]) < 3:
+    if not (0, 3) <= Version(installed).release[:2] < (1, 0):
         return ""
     return (
         f" (Airflow 3.0's ObjectStoragePath does not work with universal-pathlib {installed}: "
