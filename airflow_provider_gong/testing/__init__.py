@@ -1,10 +1,10 @@
-"""A local emulator of Gong's users API, for tests, demos and benchmarks.
+"""A local emulator of Gong's users and calls APIs, for tests, demos and benchmarks.
 
 Start one in-process::
 
     from airflow_provider_gong.testing import EmulatorConfig, GongEmulator
 
-    with GongEmulator(EmulatorConfig(users=250)) as gong:
+    with GongEmulator(EmulatorConfig(users=250, calls=300, clock="2026-12-01T00:00:00Z")) as gong:
         print(gong.url, gong.connection_json())
 
 or from a shell: ``python -m airflow_provider_gong.testing --port 8080`` (in another process from Python:
@@ -21,16 +21,21 @@ its ``operationId`` and scopes), :mod:`~airflow_provider_gong.testing.resources`
 handlers per resource, :mod:`~airflow_provider_gong.testing.app` runs every call through the same steps
 (faults, auth, scopes, rate limits, stats), :mod:`~airflow_provider_gong.testing.envelope` and
 :mod:`~airflow_provider_gong.testing.inputs` build Gong's answers and check its inputs for any resource.
+The data: :class:`~airflow_provider_gong.testing.users.UserDirectory` (users) and
+:class:`~airflow_provider_gong.testing.calls.CallCatalog` (calls, listed and processed late on the
+emulator's clock, ``EmulatorConfig.clock``).
 """
 
 from __future__ import annotations
 
+from airflow_provider_gong.testing.calls import CallCatalog
 from airflow_provider_gong.testing.config import ConfigError, EmulatorConfig
 from airflow_provider_gong.testing.server import GongEmulator
 from airflow_provider_gong.testing.state import EmulatorStats
 from airflow_provider_gong.testing.users import UserDirectory, generate_users
 
 __all__ = [
+    "CallCatalog",
     "ConfigError",
     "EmulatorConfig",
     "EmulatorStats",

@@ -1,4 +1,4 @@
-"""Command line: ``python -m airflow_provider_gong.testing --port 8080 --users 250``.
+"""Command line: ``python -m airflow_provider_gong.testing --port 8080 --users 250 --calls 300``.
 
 Prints one line ``Gong emulator running at <url>`` once it accepts connections, then serves until SIGINT
 or SIGTERM (exit status 0).
@@ -55,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the CLI."""
     parser = argparse.ArgumentParser(
         prog="python -m airflow_provider_gong.testing",
-        description="Serve an emulated Gong users API (with rate limits and injectable faults) locally.",
+        description=(
+            "Serve an emulated Gong users and calls API (with late call processing on a settable clock, "
+            "rate limits and injectable faults) locally."
+        ),
     )
     server = parser.add_argument_group("server")
     server.add_argument("--host", default="127.0.0.1", help="interface (default: 127.0.0.1)")
@@ -68,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--users", type=int, default=250, help="number of users (default: 250)")
     data.add_argument("--seed", type=int, default=0, help="data and fault seed (default: 0)")
     data.add_argument("--avatar-share", type=_share, default=None, help="share of avatar users")
-    data.add_argument("--page-size", type=int, default=100, help="users per page (default: 100)")
+    data.add_argument("--page-size", type=int, default=100, help="records per page (default: 100)")
     data.add_argument(
         "--cursor-ttl",
         type=float,
@@ -76,12 +79,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a paging cursor stays valid, then 400 'cursor has expired' (default: never)",
     )
 
+    calls = parser.add_argument_group("calls")
+    calls.add_argument("--calls", type=int, default=300, help="number of calls (default: 300)")
+    calls.add_argument(
+        "--calls-from", default=None, help="earliest call start, ISO-8601 (default: 2026-11-01T00:00:00Z)"
+    )
+    calls.add_argument(
+        "--calls-to", default=None, help="call starts end before, ISO-8601 (default: 2026-12-01T00:00:00Z)"
+    )
+    calls.add_argument(
+        "--clock", default=None, help="the emulator's now, ISO-8601 with Z or offset (default: real time)"
+    )
+    calls.add_argument(
+        "--processing-delay",
+        type=float,
+        default=None,
+        help="seconds after its end a normal call is listed and complete (default: 3600)",
+    )
+    calls.add_argument("--late-share", type=_share, default=None, help="share of late calls (default: 0.15)")
+    calls.add_argument(
+        "--late-delay",
+        type=float,
+        default=None,
+        help="seconds after its end a late call is listed and complete (default: 259200, 3 days)",
+    )
+
     auth = parser.add_argument_group("auth")
     auth.add_argument("--access-key", default=DEFAULT_ACCESS_KEY)
     auth.add_argument("--secret", default=DEFAULT_SECRET)
     auth.add_argument("--token", default=DEFAULT_TOKEN, help="OAuth bearer token ('none' disables bearer)")
     auth.add_argument(
-        "--scopes", default=None, help="comma-separated granted scopes (default: api:users:read; '' for none)"
+        "--scopes",
+        default=None,
+        help="comma-separated granted scopes (default: every users and calls scope; '' for none)",
     )
 
     limits = parser.add_argument_group("rate limits")
@@ -122,8 +152,12 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
         extra["fail_next"] = args.fail_next
     if args.scopes is not None:
         extra["scopes"] = [scope.strip() for scope in args.scopes.split(",") if scope.strip()]
+    for name in ("calls_from", "calls_to", "clock", "processing_delay", "late_share", "late_delay"):
+        if getattr(args, name) is not None:
+            extra[name] = getattr(args, name)
     return EmulatorConfig(
         users=args.users,
+        calls=args.calls,
         seed=args.seed,
         page_size=args.page_size,
         cursor_ttl=args.cursor_ttl,

@@ -1,26 +1,35 @@
-"""The ``/_emulator/`` control endpoints: health, stats, reset, settings and the served users.
+"""The ``/_emulator/`` control endpoints: health, stats, reset, settings, the served users and the calls'
+ground truth.
 
 They need no credentials and are never subject to faults, rate limits or the stats.
+
+``GET /_emulator/calls`` lists every call of the catalog, visible yet or not, with when it becomes visible
+and complete: ``{"calls": [{"id", "started", "workspaceId", "primaryUserId", "visibleAt", "transcriptAt",
+"contentAt"}], "workspaceIds": [...], "clock": "<the emulator's now>"}`` (times ISO-8601 with the
+company's offset), so a test can compute what a correct load holds at any clock.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from typing import Any
 from urllib.parse import parse_qs
 
 from airflow_provider_gong.testing.asgi import Answer
+from airflow_provider_gong.testing.calls import WORKSPACE_IDS
 from airflow_provider_gong.testing.config import ConfigError, EmulatorConfig
 from airflow_provider_gong.testing.envelope import BadRequestError, dumps
 from airflow_provider_gong.testing.state import EmulatorState
+from airflow_provider_gong.testing.users import format_gong_time
 
 __all__ = ["PREFIX", "admin_answer"]
 
 #: Path prefix of the control endpoints.
 PREFIX = "/_emulator"
 
-_KNOWN = ("health", "stats", "reset", "config", "users")
+_KNOWN = ("health", "stats", "reset", "config", "users", "calls")
 
 
 def admin_answer(state: EmulatorState, method: str, path: str, query: bytes, body: bytes) -> Answer:
@@ -53,6 +62,8 @@ def admin_answer(state: EmulatorState, method: str, path: str, query: bytes, bod
             return Answer(200, dumps(state.config.to_dict()))
         if path == "/_emulator/users" and method == "GET":
             return _users(state, query)
+        if path == "/_emulator/calls" and method == "GET":
+            return _calls(state)
     except (ConfigError, BadRequestError) as exc:
         return Answer(400, dumps({"errors": [str(exc)]}))
     if path.rsplit("/", 1)[-1] in _KNOWN:
@@ -67,6 +78,16 @@ def _users(state: EmulatorState, query: bytes) -> Answer:
     users = b",".join([directory.user_json(index) for index in directory.select(include_avatars=include)])
     avatars = dumps(sorted(directory.avatar_ids, key=lambda user_id: directory.index_of(user_id) or 0))
     return Answer(200, b'{"users":[%s],"avatarIds":%s}' % (users, avatars))
+
+
+def _calls(state: EmulatorState) -> Answer:
+    catalog = state.calls
+    clock = format_gong_time(math.floor(state.config.now()))
+    calls = b",".join([dumps(catalog.truth(index)) for index in range(len(catalog))])
+    return Answer(
+        200,
+        b'{"calls":[%s],"workspaceIds":%s,"clock":%s}' % (calls, dumps(list(WORKSPACE_IDS)), dumps(clock)),
+    )
 
 
 def _apply_config(state: EmulatorState, updated: EmulatorConfig) -> None:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 import types
 import typing
 from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider_gong.testing.faults import validate_retry_after, validate_scripted_answer
-from airflow_provider_gong.testing.users import DEFAULT_AVATAR_SHARE
+from airflow_provider_gong.testing.users import DEFAULT_AVATAR_SHARE, parse_gong_time
 
 __all__ = [
+    "CALLS_READ_BASIC_SCOPE",
+    "CALLS_READ_EXTENSIVE_SCOPE",
+    "CALLS_READ_MEDIA_URL_SCOPE",
+    "CALLS_READ_TRANSCRIPT_SCOPE",
     "DEFAULT_ACCESS_KEY",
+    "DEFAULT_SCOPES",
     "DEFAULT_SECRET",
     "DEFAULT_TOKEN",
     "USERS_READ_SCOPE",
@@ -25,9 +31,22 @@ DEFAULT_ACCESS_KEY = "emulator-access-key"
 DEFAULT_SECRET = "emulator-access-key-secret"  # noqa: S105 - a well-known test credential
 DEFAULT_TOKEN = "emulator-oauth-token"  # noqa: S105 - a well-known test credential
 USERS_READ_SCOPE = "api:users:read"
+CALLS_READ_BASIC_SCOPE = "api:calls:read:basic"
+CALLS_READ_EXTENSIVE_SCOPE = "api:calls:read:extensive"
+CALLS_READ_TRANSCRIPT_SCOPE = "api:calls:read:transcript"
+CALLS_READ_MEDIA_URL_SCOPE = "api:calls:read:media-url"
+#: Scopes granted by default: every scope an emulated route needs.
+DEFAULT_SCOPES = (
+    USERS_READ_SCOPE,
+    CALLS_READ_BASIC_SCOPE,
+    CALLS_READ_EXTENSIVE_SCOPE,
+    CALLS_READ_TRANSCRIPT_SCOPE,
+    CALLS_READ_MEDIA_URL_SCOPE,
+)
 
 _SHARE_FIELDS = (
     "avatar_share",
+    "late_share",
     "fail_5xx",
     "fail_429",
     "fail_429_retry_after_share",
@@ -54,11 +73,31 @@ class EmulatorConfig:
     :param seed: Seed of the user data and (unless ``fault_seed`` is set) of the fault draws.
     :param avatar_share: Share of users that are avatars (hidden from list endpoints unless
         ``includeAvatars`` is true).
-    :param page_size: Users per page of the list endpoints (Gong: 100).
+    :param page_size: Records per page of the list endpoints (Gong: 100).
     :param max_user_ids: Most ``filter.userIds`` accepted by ``POST /v2/users/extensive`` (more -> 400).
     :param cursor_ttl: Seconds a paging cursor stays valid (``None``: forever). A cursor at least that old
-        answers 400 ``{"requestId": ..., "errors": ["cursor has expired"]}`` on ``GET /v2/users`` and
-        ``POST /v2/users/extensive``, as Gong does for an old cursor; ``0`` expires every cursor at once.
+        answers 400 ``{"requestId": ..., "errors": ["cursor has expired"]}`` on every list endpoint, as
+        Gong does for an old cursor; ``0`` expires every cursor at once.
+
+    Calls (see :class:`~airflow_provider_gong.testing.calls.CallCatalog`):
+
+    :param calls: Number of calls of the company. They are hosted by its non-avatar users (a company
+        without such users has no calls).
+    :param calls_from: Earliest call start, ISO-8601 with ``Z`` or a UTC offset (inclusive).
+    :param calls_to: Latest call start, ISO-8601 with ``Z`` or a UTC offset (exclusive; after
+        ``calls_from``). Starts are spread unevenly over the days in between: busy and quiet weekdays,
+        quieter weekends.
+    :param clock: The emulator's "now", ISO-8601 with ``Z`` or a UTC offset (``None``: the real time). A
+        call is served only once it is visible at this clock, its transcript and detailed content only
+        once processed (late processing, below).
+    :param processing_delay: Seconds after its end (start + duration) within which a normal call is
+        listed and its transcript and detailed content are complete.
+    :param late_share: Share of calls that are late: some are listed late, others are listed in time but
+        their transcript, their detailed content or both complete late.
+    :param late_delay: Seconds after its end within which a late call is listed and complete (at least
+        ``processing_delay``; Gong: days).
+    :param max_call_ids: Most ``filter.callIds`` / ``filter.primaryUserIds`` accepted by the calls' POST
+        endpoints (more -> 400).
 
     Auth:
 
@@ -66,8 +105,10 @@ class EmulatorConfig:
     :param secret: Access key secret accepted in ``Authorization: Basic``.
     :param token: OAuth token accepted in ``Authorization: Bearer`` (``None``: bearer auth refused).
     :param scopes: Scopes granted to valid credentials (Basic or Bearer). Each route needs its own (see
-        ``airflow_provider_gong.testing.routes.TABLE``; the users endpoints need ``api:users:read``); a
-        call whose route needs a scope not granted gets 403.
+        ``airflow_provider_gong.testing.routes.TABLE``; the users endpoints need ``api:users:read``, the
+        calls endpoints ``api:calls:read:basic``, ``...:extensive`` (plus ``...:media-url`` to ask for
+        media URLs) or ``...:transcript``); a call whose route needs a scope not granted gets 403.
+        Default: :data:`DEFAULT_SCOPES`, all of them.
 
     Rate limits (one company):
 
@@ -107,10 +148,19 @@ class EmulatorConfig:
     max_user_ids: int = 1000
     cursor_ttl: float | None = None
 
+    calls: int = 300
+    calls_from: str = "2026-11-01T00:00:00Z"
+    calls_to: str = "2026-12-01T00:00:00Z"
+    clock: str | None = None
+    processing_delay: float = 3600.0
+    late_share: float = 0.15
+    late_delay: float = 259_200.0
+    max_call_ids: int = 1000
+
     access_key: str = DEFAULT_ACCESS_KEY
     secret: str = DEFAULT_SECRET
     token: str | None = DEFAULT_TOKEN
-    scopes: list[str] = dataclasses.field(default_factory=lambda: [USERS_READ_SCOPE])
+    scopes: list[str] = dataclasses.field(default_factory=lambda: list(DEFAULT_SCOPES))
 
     rate_per_second: int | None = 3
     rate_per_day: int | None = 10_000
@@ -142,15 +192,22 @@ class EmulatorConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"{name} must be within 0..1, got {value!r}")
-        for name in ("users", "page_size", "max_user_ids"):
-            minimum = 0 if name == "users" else 1
+        for name in ("users", "calls", "page_size", "max_user_ids", "max_call_ids"):
+            minimum = 0 if name in ("users", "calls") else 1
             if getattr(self, name) < minimum:
                 raise ConfigError(f"{name} must be >= {minimum}")
         for name in ("rate_per_second", "rate_per_day"):
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise ConfigError(f"{name} must be >= 0 or None")
-        for name in ("day_seconds", "latency", "latency_jitter", "slow_seconds"):
+        for name in (
+            "day_seconds",
+            "latency",
+            "latency_jitter",
+            "slow_seconds",
+            "processing_delay",
+            "late_delay",
+        ):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise ConfigError(f"{name} must be a finite number >= 0")
@@ -158,6 +215,13 @@ class EmulatorConfig:
             raise ConfigError("cursor_ttl must be a finite number >= 0 or None")
         if self.day_seconds <= 0:
             raise ConfigError("day_seconds must be > 0")
+        if self.late_delay < self.processing_delay:
+            raise ConfigError("late_delay must be >= processing_delay")
+        calls_from, calls_to = self.calls_window()
+        if calls_from >= calls_to:
+            raise ConfigError("calls_from must be before calls_to")
+        if self.clock is not None:
+            _instant(self.clock, "clock")
         if self.fault_retry_after is not None:
             try:
                 validate_retry_after(self.fault_retry_after)
@@ -168,6 +232,14 @@ class EmulatorConfig:
                 validate_scripted_answer(answer)
             except ValueError as exc:
                 raise ConfigError(f"fail_next[{position}]: {exc}") from None
+
+    def calls_window(self) -> tuple[float, float]:
+        """Return ``(calls_from, calls_to)`` in UTC epoch seconds."""
+        return _instant(self.calls_from, "calls_from"), _instant(self.calls_to, "calls_to")
+
+    def now(self) -> float:
+        """Return the emulator's "now" in UTC epoch seconds: ``clock`` if set, else the real time."""
+        return time.time() if self.clock is None else _instant(self.clock, "clock")
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as a JSON-ready dict (a deep copy)."""
@@ -191,6 +263,16 @@ class EmulatorConfig:
             return EmulatorConfig(**merged)
         except TypeError as exc:  # pragma: no cover - guarded by the unknown-name check
             raise ConfigError(str(exc)) from None
+
+
+def _instant(text: str, name: str) -> float:
+    """Parse the date-time setting ``name``."""
+    try:
+        return parse_gong_time(text)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be an ISO-8601 date-time with Z or a UTC offset, got {text!r}"
+        ) from None
 
 
 _TYPES_CACHE: dict[str, Any] = {}

@@ -20,7 +20,16 @@ if TYPE_CHECKING:
     from airflow_provider_gong.testing.config import EmulatorConfig
     from airflow_provider_gong.testing.state import EmulatorState
 
-__all__ = ["Request", "body_cursor", "bool_field", "filter_object", "gong_id", "id_list", "time_field"]
+__all__ = [
+    "Request",
+    "body_cursor",
+    "bool_field",
+    "filter_object",
+    "gong_id",
+    "id_field",
+    "id_list",
+    "time_field",
+]
 
 _ID_RE = re.compile(r"[0-9]{1,20}")
 _BOOL_TEXT = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -66,6 +75,19 @@ class Request:
         if text not in _BOOL_TEXT:
             raise BadRequestError(f"Invalid {name} value {text!r}: expected true or false")
         return _BOOL_TEXT[text]
+
+    def query_time(self, name: str, *, required: bool = False) -> float | None:
+        """Query parameter ``name`` as an ISO-8601 date-time with a UTC offset, in UTC epoch seconds.
+
+        :param name: The parameter, e.g. ``"fromDateTime"``.
+        :param required: Whether it must be given (absent or blank: 400 naming it); else ``None`` then.
+        """
+        text = self.query_value(name)
+        if not text:
+            if required:
+                raise BadRequestError(f"Missing required query parameter {name}")
+            return None
+        return _instant(text, name)
 
     def query_cursor(self) -> str | None:
         """The ``cursor`` query parameter (``None`` when absent or blank)."""
@@ -117,6 +139,21 @@ def gong_id(value: str, what: str) -> str:
     return value
 
 
+def id_field(filters: Mapping[str, Any], name: str, what: str) -> str | None:
+    """A filter's single id, e.g. ``filter.workspaceId`` (``None`` when absent, null or empty).
+
+    :param filters: The ``filter`` object.
+    :param name: The field, e.g. ``"workspaceId"``.
+    :param what: What the id names, for the message (``"workspace id"``).
+    """
+    value = filters.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _ID_RE.fullmatch(value):
+        raise BadRequestError(f"Invalid {what} {value!r} in filter.{name}: expected a digit string")
+    return value
+
+
 def id_list(filters: Mapping[str, Any], name: str, what: str, limit: int) -> list[str] | None:
     """A filter's list of ids, e.g. ``filter.userIds`` (``None`` when absent or empty).
 
@@ -164,9 +201,14 @@ def time_field(filters: Mapping[str, Any], name: str) -> float | None:
         return None
     if not isinstance(value, str):
         raise BadRequestError(f"filter.{name} must be an ISO-8601 string")
+    return _instant(value, f"filter.{name}")
+
+
+def _instant(text: str, label: str) -> float:
+    """Parse a date-time input named ``label`` in the messages (``"filter.fromDateTime"``)."""
     try:
-        return parse_gong_time(value)
+        return parse_gong_time(text)
     except ValueError:
         raise BadRequestError(
-            f"Invalid filter.{name} {value!r}: expected ISO-8601 with a UTC offset, e.g. 2018-02-18T08:00:00Z"
+            f"Invalid {label} {text!r}: expected ISO-8601 with a UTC offset, e.g. 2018-02-18T08:00:00Z"
         ) from None

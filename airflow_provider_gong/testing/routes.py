@@ -5,6 +5,10 @@ needs; its :attr:`Route.label` (``"GET /v2/users/{id}"``) names it in the stats.
 module under :mod:`airflow_provider_gong.testing.resources` and its rows in :data:`TABLE`; authentication,
 scopes, faults, rate limits and the stats apply to every row alike.
 
+A scope needed only when the body asks for something (``listCallsExtensive`` needs
+``api:calls:read:media-url`` for ``contentSelector.exposedFields.media: true``) is declared with
+:class:`FlagScope` and :func:`flag_scoped` around the row's handler: a call without it gets the same 403.
+
 Matching: a path is matched against the templates with the fewest ``{parameters}`` first, so a literal path
 (``/v2/users/extensive``) wins over a template that would also match it (``/v2/users/{id}``). A path whose
 template exists but not for this method is a 405 with ``Allow``; any other path is a 404. Both are counted
@@ -14,15 +18,36 @@ under :data:`ROUTE_OTHER`.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from airflow_provider_gong.testing.asgi import Answer
-from airflow_provider_gong.testing.config import USERS_READ_SCOPE
+from airflow_provider_gong.testing.auth import check_scopes
+from airflow_provider_gong.testing.config import (
+    CALLS_READ_BASIC_SCOPE,
+    CALLS_READ_EXTENSIVE_SCOPE,
+    CALLS_READ_MEDIA_URL_SCOPE,
+    CALLS_READ_TRANSCRIPT_SCOPE,
+    USERS_READ_SCOPE,
+)
 from airflow_provider_gong.testing.inputs import Request
-from airflow_provider_gong.testing.resources import users
+from airflow_provider_gong.testing.resources import calls, users
 
-__all__ = ["ROUTES", "ROUTE_OTHER", "TABLE", "Handler", "Match", "Route", "Router", "match"]
+__all__ = [
+    "MEDIA_URL_FLAG",
+    "ROUTES",
+    "ROUTE_OTHER",
+    "TABLE",
+    "FlagScope",
+    "Handler",
+    "Match",
+    "Route",
+    "Router",
+    "flag_scoped",
+    "match",
+]
 
 Handler = Callable[[Request], Answer]
 
@@ -53,6 +78,55 @@ class Route:
         return f"{self.method} {self.path}"
 
 
+@dataclasses.dataclass(frozen=True)
+class FlagScope:
+    """A scope a call needs only when a flag of its JSON body is ``true``.
+
+    :param path: The keys leading to the flag, e.g. ``("contentSelector", "exposedFields", "media")``.
+    :param scope: The scope the flag needs.
+    """
+
+    path: tuple[str, ...]
+    scope: str
+
+    def wanted(self, payload: Any) -> bool:
+        """Tell whether ``payload`` (a decoded JSON body) sets the flag to ``true``.
+
+        :param payload: The body; anything but nested objects leading to ``true`` does not need the scope.
+        """
+        value = payload
+        for key in self.path:
+            if not isinstance(value, dict):
+                return False
+            value = value.get(key)
+        return value is True
+
+
+def flag_scoped(handler: Handler, *flags: FlagScope) -> Handler:
+    """Wrap ``handler`` so that a call whose body sets one of ``flags`` also needs that flag's scope.
+
+    A call lacking one gets the 403 of :func:`~airflow_provider_gong.testing.auth.check_scopes`; a body
+    that is not JSON needs no extra scope (the handler answers its 400).
+
+    :param handler: The route's handler.
+    :param flags: The flags and their scopes.
+    """
+
+    def guarded(request: Request) -> Answer:
+        try:
+            payload = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            payload = None
+        needed = [flag.scope for flag in flags if flag.wanted(payload)]
+        denied = check_scopes(request.config, needed, request.request_id)
+        return denied if denied is not None else handler(request)
+
+    return guarded
+
+
+#: ``listCallsExtensive`` hands out media URLs only with ``api:calls:read:media-url``.
+MEDIA_URL_FLAG = FlagScope(("contentSelector", "exposedFields", "media"), CALLS_READ_MEDIA_URL_SCOPE)
+
 #: Every emulated operation.
 TABLE: tuple[Route, ...] = (
     Route("GET", "/v2/users", "listUsers", (USERS_READ_SCOPE,), users.list_users),
@@ -65,6 +139,22 @@ TABLE: tuple[Route, ...] = (
         users.get_user_history,
     ),
     Route("POST", "/v2/users/extensive", "listMultipleUsers", (USERS_READ_SCOPE,), users.list_multiple_users),
+    Route("GET", "/v2/calls", "listCalls", (CALLS_READ_BASIC_SCOPE,), calls.list_calls),
+    Route("GET", "/v2/calls/{id}", "getCall", (CALLS_READ_BASIC_SCOPE,), calls.get_call),
+    Route(
+        "POST",
+        "/v2/calls/extensive",
+        "listCallsExtensive",
+        (CALLS_READ_EXTENSIVE_SCOPE,),
+        flag_scoped(calls.list_calls_extensive, MEDIA_URL_FLAG),
+    ),
+    Route(
+        "POST",
+        "/v2/calls/transcript",
+        "getCallTranscripts",
+        (CALLS_READ_TRANSCRIPT_SCOPE,),
+        calls.get_call_transcripts,
+    ),
 )
 
 #: Stats label of calls that match no route (unknown path or wrong method).

@@ -1,4 +1,4 @@
-"""Shared, thread-safe state of one emulator: settings, users, limiter, fault RNG and counters.
+"""Shared, thread-safe state of one emulator: settings, users, calls, limiter, fault RNG and counters.
 
 The event-loop thread serves requests; tests read counters and change settings from other threads.
 Every mutation happens in short synchronous sections under one lock (never across an ``await``).
@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict
 
+from airflow_provider_gong.testing.calls import CallCatalog
 from airflow_provider_gong.testing.config import ConfigError, EmulatorConfig
 from airflow_provider_gong.testing.faults import FAULT_KINDS, FaultDecision, decide, validate_scripted_answer
 from airflow_provider_gong.testing.ratelimit import RateDecision, RateLimiter
@@ -55,6 +56,8 @@ class EmulatorState:
         self.initial_config = config.copy()
         self._directory: UserDirectory | None = None
         self._directory_lock = threading.Lock()
+        self._catalog: CallCatalog | None = None
+        self._catalog_lock = threading.Lock()
         self.limiter = RateLimiter()
         self._rng = random.Random()
         self._connections: dict[Any, Any] = {}
@@ -87,6 +90,42 @@ class EmulatorState:
                     directory = UserDirectory(*key)
                     self._directory = directory
         return directory
+
+    @property
+    def calls(self) -> CallCatalog:
+        """The calls for the current ``calls`` / ``seed`` / ``calls_from`` / ``calls_to`` / late-processing
+        settings and users (rebuilt when they change; the clock is not part of the data).
+        """
+        config = self._config
+        directory = self.directory
+        start, end = config.calls_window()
+        key = (
+            config.calls,
+            config.seed,
+            start,
+            end,
+            config.processing_delay,
+            config.late_share,
+            config.late_delay,
+            directory.key,
+        )
+        catalog = self._catalog
+        if catalog is None or catalog.key != key:
+            with self._catalog_lock:
+                catalog = self._catalog
+                if catalog is None or catalog.key != key:
+                    catalog = CallCatalog(
+                        config.calls,
+                        config.seed,
+                        directory,
+                        start,
+                        end,
+                        processing_delay=config.processing_delay,
+                        late_share=config.late_share,
+                        late_delay=config.late_delay,
+                    )
+                    self._catalog = catalog
+        return catalog
 
     # -- counters ------------------------------------------------------------------------------------------
 

@@ -270,7 +270,7 @@ def test_settings_history(gong: Any, gong_emulator: GongEmulator) -> None:
 
 
 def test_unknown_route_and_wrong_method(gong: Any) -> None:
-    assert_error(gong.get("/v2/calls"), 404)
+    assert_error(gong.get("/v2/meetings"), 404)
     response = gong.get("/v2/users/extensive")
     assert_error(response, 405)
     assert response.headers["Allow"] == "POST"

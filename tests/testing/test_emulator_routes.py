@@ -48,12 +48,19 @@ SPEC_OPERATIONS = _operations()
 OPERATIONS = {(op["method"], op["path"]): op for op in SPEC_OPERATIONS}
 SPEC_SCOPES = sorted({op["scope"] for op in SPEC_OPERATIONS if op["scope"]})
 
+#: A call every default emulator serves (the first of its catalog, long visible).
+FIRST_CALL_ID = EmulatorState(EmulatorConfig()).calls.call_id(0)
+
 #: One valid call per operation of the table (a new row needs one here).
 SAMPLES: dict[str, tuple[str, str, dict[str, Any] | None]] = {
     "listUsers": ("GET", "/v2/users", None),
     "getUser": ("GET", "/v2/users/987", None),
     "getUserHistory": ("GET", "/v2/users/987/settings-history", None),
     "listMultipleUsers": ("POST", "/v2/users/extensive", {"filter": {}}),
+    "listCalls": ("GET", "/v2/calls?fromDateTime=2026-11-01T00:00:00Z&toDateTime=2026-11-08T00:00:00Z", None),
+    "getCall": ("GET", f"/v2/calls/{FIRST_CALL_ID}", None),
+    "listCallsExtensive": ("POST", "/v2/calls/extensive", {"filter": {}}),
+    "getCallTranscripts": ("POST", "/v2/calls/transcript", {"filter": {}}),
 }
 ROUTE_IDS = [route.operation_id for route in TABLE]
 
@@ -78,6 +85,10 @@ def test_stats_labels_are_the_ones_reported_so_far() -> None:
         "GET /v2/users/{id}",
         "GET /v2/users/{id}/settings-history",
         "POST /v2/users/extensive",
+        "GET /v2/calls",
+        "GET /v2/calls/{id}",
+        "POST /v2/calls/extensive",
+        "POST /v2/calls/transcript",
     }
     assert ROUTE_OTHER == "other"
     assert [route.label for route in TABLE] == list(ROUTES)
@@ -87,7 +98,7 @@ def test_every_route_has_a_sample_that_reaches_it() -> None:
     assert set(SAMPLES) == set(ROUTE_IDS)
     for route in TABLE:
         method, path, _ = SAMPLES[route.operation_id]
-        assert match(method, path).route is route
+        assert match(method, path.partition("?")[0]).route is route
 
 
 def _call(client: Any, operation_id: str) -> Any:
@@ -172,7 +183,7 @@ def test_a_route_needing_several_scopes_names_every_missing_one() -> None:
 
 
 def test_unknown_paths_and_methods_are_not_routes(gong: Any, gong_emulator: GongEmulator) -> None:
-    assert gong.get("/v2/calls").status_code == 404
+    assert gong.get("/v2/meetings").status_code == 404
     assert gong.get("/v2/users/").status_code == 404
     assert gong.delete("/v2/users/987").status_code == 405
     assert gong_emulator.stats()["by_endpoint"] == {"other": {"404": 2, "405": 1}}
@@ -211,7 +222,7 @@ def test_a_template_with_two_parameters_and_duplicate_rows() -> None:
         Router([Route("GET", "/v2/a", "a", (), handler), Route("GET", "/v2/a", "b", (), handler)])
 
 
-# -- a new resource: one module of handlers plus rows -------------------------------------------------------
+# -- a new resource: one module of handlers plus rows (here a toy calls resource instead of the real one) ---
 
 CALLS_SCOPE = "api:calls:read:basic"
 CALLS = [{"id": str(7_000_000 + n), "title": f"Call {n}"} for n in range(5)]
@@ -266,7 +277,8 @@ def test_a_new_resource_gets_auth_scopes_paging_and_stats_from_the_shared_core()
         assert (OPERATIONS[(route.method, route.path)]["scope"],) == route.scopes
     config = EmulatorConfig(page_size=2, rate_per_second=None, scopes=[USERS_READ_SCOPE, CALLS_SCOPE])
     state = EmulatorState(config)
-    app = EmulatorApp(state, TABLE + CALL_ROUTES)
+    users_routes = tuple(route for route in TABLE if route.path.startswith("/v2/users"))
+    app = EmulatorApp(state, users_routes + CALL_ROUTES)
 
     pages = _pages(app, BASIC)
     assert [call for page in pages for call in page["calls"]] == CALLS
