@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
@@ -57,6 +58,13 @@ class _Client:
         )
         self.clock = clock
         self.log = log if log is not None else _default_log
+        #: Requests sent to Gong by this client (every attempt, retries and probes included).
+        self.sent = 0
+        self._sent_lock = threading.Lock()
+
+    def _count_sent(self) -> None:
+        with self._sent_lock:
+            self.sent += 1
 
     def _read(self, answer: Answer, method: str, path: str, scopes: tuple[str, ...] | None) -> dict[str, Any]:
         try:
@@ -141,6 +149,7 @@ class GongClient(_Client):
         :param scopes: The endpoint's scopes, named in a 401/403 hint (``None``: the users scope).
         """
         self.pacer.acquire()
+        self._count_sent()
         answer = self.transport.send(method, path, params=params, json=json)
         return self._read(answer, method, path, scopes)
 
@@ -254,6 +263,7 @@ class AsyncGongClient(_Client):
         """One attempt under the pace, no retry: :meth:`GongClient.send_once`, awaited."""
         if self.pacer.calls_per_second > 0:
             await asyncio.to_thread(self.pacer.acquire)  # a pacer's wait blocks: never in the event loop
+        self._count_sent()
         answer = await self.transport.send(method, path, params=params, json=json)
         return self._read(answer, method, path, scopes)
 

@@ -8,19 +8,34 @@ __all__ = ["date_window", "iso_datetime", "moment_in", "now_utc", "parse_moment"
 
 
 def date_window(
-    created_from: datetime | str | None, created_to: datetime | str | None
+    created_from: datetime | str | None,
+    created_to: datetime | str | None,
+    *,
+    names: tuple[str, str] = ("created_from", "created_to"),
+    required: bool = False,
 ) -> tuple[str | None, str | None]:
     """
-    A created-date filter as Gong's ISO-8601 bounds (``None``: no bound); ``created_from`` must come first.
+    A date-time window as Gong's ISO-8601 bounds (``None``: no bound); the start must come first.
 
     :param created_from: The inclusive start (a ``datetime`` or an ISO-8601 string), or ``None``.
     :param created_to: The exclusive end, or ``None``.
-    :raises ValueError: naming the bound that is not a date-time, or when the window is empty.
+    :param names: The two arguments' names, for the errors.
+    :param required: Whether both bounds must be given.
+    :raises ValueError: naming the bound that is missing or not a date-time, or when the window is empty
+        or inverted.
     """
-    start = None if created_from is None else iso_datetime(created_from, "created_from")
-    end = None if created_to is None else iso_datetime(created_to, "created_to")
+    first, last = names
+    if required:
+        for name, value in ((first, created_from), (last, created_to)):
+            if value is None or (isinstance(value, str) and not value.strip()):
+                raise ValueError(f"{name} is required (an ISO-8601 date-time or a datetime), got {value!r}")
+    start = None if created_from is None else iso_datetime(created_from, first)
+    end = None if created_to is None else iso_datetime(created_to, last)
     if start is not None and end is not None and datetime.fromisoformat(start) >= datetime.fromisoformat(end):
-        raise ValueError(f"created_from ({start}) must be before created_to ({end})")
+        empty = (
+            "an empty window" if datetime.fromisoformat(start) == datetime.fromisoformat(end) else "inverted"
+        )
+        raise ValueError(f"{first} ({start}) must be before {last} ({end}), which is exclusive ({empty})")
     return start, end
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
 import requests
 
 from airflow_provider_gong import endpoints
-from airflow_provider_gong.client import users
+from airflow_provider_gong.client import calls, users
 from airflow_provider_gong.client.core import GongClient
 from airflow_provider_gong.client.pacing import Pacer, PacerRegistry
 from airflow_provider_gong.client.paging import Resume, UsersResume
@@ -167,6 +167,12 @@ class GongHook(BaseHook):
         """This thread's keep-alive session (built on first use, then reused)."""
         return self.client.transport.session
 
+    @property
+    def calls_sent(self) -> int:
+        """Requests this hook sent to Gong so far (every attempt: retries and probes included)."""
+        client = self._client
+        return 0 if client is None else client.sent
+
     def get_conn(self) -> requests.Session:
         """Return this thread's ``requests.Session`` for Gong (Airflow's usual hook accessor)."""
         return self.session
@@ -296,6 +302,140 @@ class GongHook(BaseHook):
                 missing=missing,
             )
         )
+
+    # ------------------------------------------------------------------ calls
+
+    def get_call(self, call_id: str | int) -> dict[str, Any]:
+        """
+        Retrieve one call (``GET /v2/calls/{id}``): the ``call`` object exactly as Gong sent it.
+
+        :param call_id: Gong's call id: a string or integer of 1-20 digits.
+        :raises ValueError: when the id is not a Gong id (before any request).
+        :raises GongNotFoundError: when Gong has no such call (or does not list it yet: Gong processes a
+            call for a while after it ends).
+        """
+        return calls.get_call(self.client, call_id)
+
+    def iter_calls(
+        self,
+        from_datetime: datetime | str,
+        to_datetime: datetime | str,
+        *,
+        workspace_id: str | int | None = None,
+        resume: Resume | None = None,
+        known_ids: Callable[[], Iterable[str]] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """
+        Yield the calls that started in ``[from_datetime, to_datetime)`` (``GET /v2/calls``, every page).
+
+        Each record is Gong's basic call object (``id``, ``started``, ``duration``, ``primaryUserId``,
+        ...), once. A window in which Gong finds no call (its 404 "No calls found") yields nothing.
+
+        :param from_datetime: The inclusive start: a ``datetime`` (a naive one is UTC) or an ISO-8601
+            string. For web conferences Gong's own recorder made, Gong filters by the scheduled time.
+        :param to_datetime: The exclusive end.
+        :param workspace_id: Only calls of this workspace (1-20 digits).
+        :param resume: Where to start, kept up to date as calls are consumed (see
+            :class:`~airflow_provider_gong.client.paging.Resume`).
+        :param known_ids: Listings resumed from a kept cursor: the ids of the calls stored before.
+        :raises ValueError: for a missing, malformed, empty or inverted window or a bad workspace id, before
+            any request.
+        """
+        fetch = calls.CallsFetch.listing(
+            from_datetime, to_datetime, workspace_id=workspace_id, resume=resume, known_ids=known_ids
+        )
+        yield from fetch.run(self.client)
+
+    def iter_calls_extensive(
+        self,
+        *,
+        from_datetime: datetime | str | None = None,
+        to_datetime: datetime | str | None = None,
+        call_ids: Iterable[str | int] | None = None,
+        primary_user_ids: Iterable[str | int] | None = None,
+        workspace_id: str | int | None = None,
+        content: Iterable[str] | Mapping[str, Any] | str | None = None,
+        context: str | None = None,
+        context_timing: Iterable[str] | str | None = None,
+        resume: Resume | None = None,
+        known_ids: Callable[[], Iterable[str]] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """
+        Yield detailed calls (``POST /v2/calls/extensive``): ``{"metaData": {...}, ...}`` per call, once.
+
+        The filters combine: a window, call ids, primary users and a workspace. Ids go to Gong 100 per call,
+        so N ids cost ceil(N/100) calls (more only when Gong pages); with ``call_ids`` the calls come in the
+        ids' order, and ids Gong did not return (unknown, outside the window, not processed yet) are named
+        in a WARNING.
+
+        :param from_datetime: Only calls that started at or after this time (``datetime``, naive = UTC, or
+            ISO-8601).
+        :param to_datetime: Only calls that started before this time (exclusive).
+        :param call_ids: Only these calls (1-20 digits each), checked before any request.
+        :param primary_user_ids: Only calls these users hosted.
+        :param workspace_id: Only calls of this workspace.
+        :param content: What Gong returns besides ``metaData``: leaf names of Gong's ``exposedFields``,
+            unique across its sections, e.g. ``["parties", "topics", "trackers", "brief", "outline",
+            "highlights", "keyPoints", "callOutcome", "personInteractionStats", "questions",
+            "publicComments"]`` (all of them: :data:`~airflow_provider_gong.client.content.EXPOSED_FIELDS`).
+            ``"media"`` adds audio and video download URLs: an OAuth app needs the scope
+            ``api:calls:read:media-url`` for it, and the URLs expire 8 hours after Gong hands them out. A
+            mapping is Gong's raw ``contentSelector``, sent unchanged. ``None``: ``metaData`` only.
+        :param context: ``"basic"`` adds each call's links to external systems (CRM), ``"extended"`` their
+            fields too.
+        :param context_timing: With ``context="extended"``: ``"now"`` and/or ``"timeOfCall"``.
+        :param resume: Where to start, kept up to date as calls are consumed.
+        :param known_ids: Listings resumed from a kept cursor: the ids of the calls stored before.
+        :raises ValueError: naming the bad input (ids, dates, content names), before any request.
+        """
+        fetch = calls.CallsFetch.extensive(
+            from_datetime=from_datetime,
+            to_datetime=to_datetime,
+            call_ids=call_ids,
+            primary_user_ids=primary_user_ids,
+            workspace_id=workspace_id,
+            content=content,
+            context=context,
+            context_timing=context_timing,
+            resume=resume,
+            known_ids=known_ids,
+        )
+        yield from fetch.run(self.client)
+
+    def iter_transcripts(
+        self,
+        *,
+        from_datetime: datetime | str | None = None,
+        to_datetime: datetime | str | None = None,
+        call_ids: Iterable[str | int] | None = None,
+        workspace_id: str | int | None = None,
+        resume: Resume | None = None,
+        known_ids: Callable[[], Iterable[str]] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """
+        Yield call transcripts (``POST /v2/calls/transcript``): ``{"callId", "transcript"}`` per call, once.
+
+        A transcript carries no start time: ask for one UTC day at a time (or join on ``callId`` to the
+        calls) to know which day it belongs to. Gong transcribes a call some time after it ends; until then
+        the call has no record here. Ids go 100 per call, in the ids' order.
+
+        :param from_datetime: Only calls that started at or after this time.
+        :param to_datetime: Only calls that started before this time (exclusive).
+        :param call_ids: Only these calls (1-20 digits each), checked before any request.
+        :param workspace_id: Only calls of this workspace.
+        :param resume: Where to start, kept up to date as transcripts are consumed.
+        :param known_ids: Listings resumed from a kept cursor: the call ids stored before.
+        :raises ValueError: naming the bad input, before any request.
+        """
+        fetch = calls.CallsFetch.transcripts(
+            from_datetime=from_datetime,
+            to_datetime=to_datetime,
+            call_ids=call_ids,
+            workspace_id=workspace_id,
+            resume=resume,
+            known_ids=known_ids,
+        )
+        yield from fetch.run(self.client)
 
     # ------------------------------------------------------------------ rate limit
 
