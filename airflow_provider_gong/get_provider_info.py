@@ -21,7 +21,8 @@ def get_provider_info() -> dict[str, Any]:
     return {
         "package-name": "airflow-provider-gong",
         "name": "Gong",
-        "description": "`Gong <https://www.gong.io/>`__ revenue intelligence: users API hook, operator and "
+        "description": "`Gong <https://www.gong.io/>`__ revenue intelligence: a hook for Gong's users and "
+        "calls APIs, operators for users and for incremental loads of calls and transcripts, and a "
         "rate-limit sensor.\n",
         "versions": [__version__],
         "integrations": [
@@ -32,7 +33,16 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "hooks": [{"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.hooks.gong"]}],
-        "operators": [{"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.operators.users"]}],
+        "operators": [
+            {
+                "integration-name": _INTEGRATION,
+                "python-modules": [
+                    f"{_MODULE}.operators.users",
+                    f"{_MODULE}.operators.calls",
+                    f"{_MODULE}.operators.transcripts",
+                ],
+            }
+        ],
         "sensors": [{"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.sensors.rate_limit"]}],
         "triggers": [
             {"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.triggers.rate_limit"]}

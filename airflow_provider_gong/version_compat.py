@@ -75,6 +75,7 @@ __all__ = [
     "get_async_connection",
     "mask_secret",
     "reschedules",
+    "schedule_fields",
 ]
 
 
@@ -258,3 +259,30 @@ def delete_xcom(backend: type[BaseXCom], ti: Any, key: str) -> None:
         for row in rows:
             backend.purge(row, session)
             session.delete(row)
+
+
+def schedule_fields(timetable: Any) -> dict[str, Any]:
+    """
+    What a DAG's timetable declares: ``expression`` (cron, presets resolved), ``expressions`` (several),
+    ``delta`` (a ``timedelta``) and ``timezone`` (a ``tzinfo``, a zone name or an offset in seconds), as far
+    as it has them; ``{}`` for a timetable without a fixed schedule.
+
+    Airflow before 3.2 gives the scheduler's timetable, whose public ``serialize()`` holds them; from 3.2 a
+    task sees the Task SDK's declaration, whose public fields hold them.
+
+    :param timetable: ``dag.timetable``.
+    """
+    serialize = getattr(timetable, "serialize", None)
+    if callable(serialize):
+        fields = serialize()
+        return dict(fields) if isinstance(fields, dict) else {}
+    found: dict[str, Any] = {}
+    for name in ("expression", "delta", "timezone"):
+        if hasattr(timetable, name):
+            found[name] = getattr(timetable, name)
+    crons = getattr(timetable, "timetables", None)
+    if isinstance(crons, list):
+        found["expressions"] = [getattr(each, "expression", None) for each in crons]
+        if crons:
+            found["timezone"] = getattr(crons[0], "timezone", None)
+    return found

@@ -32,6 +32,21 @@ _SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
         ("airflow.exceptions", "TaskDeferralTimeout"),
         ("airflow.exceptions", "TaskDeferralError"),
     ),
+    "DAG": (("airflow.sdk", "DAG"), ("airflow.models.dag", "DAG")),
+    # Object storage: a file system of the test's own, under a protocol of its own.
+    "attach": (("airflow.sdk.io", "attach"), ("airflow.io.store", "attach")),
+    "CronTriggerTimetable": (
+        ("airflow.sdk", "CronTriggerTimetable"),
+        ("airflow.timetables.trigger", "CronTriggerTimetable"),
+    ),
+    "DeltaTriggerTimetable": (
+        ("airflow.sdk", "DeltaTriggerTimetable"),
+        ("airflow.timetables.trigger", "DeltaTriggerTimetable"),
+    ),
+    "MultipleCronTriggerTimetable": (
+        ("airflow.sdk", "MultipleCronTriggerTimetable"),
+        ("airflow.timetables.trigger", "MultipleCronTriggerTimetable"),
+    ),
     "resolve_xcom_backend": (
         ("airflow.sdk.execution_time.xcom", "resolve_xcom_backend"),
         ("airflow.models.xcom", "resolve_xcom_backend"),

@@ -204,6 +204,24 @@ class BaseGongFetchOperator(BaseOperator):
             value = value.get(key) if isinstance(value, Mapping) else None
         return None if value is None else str(value)
 
+    def store(self, sink: Sink, record: Mapping[str, Any], kept: dict[str, Any]) -> None:
+        """
+        Put one fetched record into the sink.
+
+        :param sink: Where the fetch's records go.
+        :param record: The record as Gong sent it.
+        :param kept: What ``fields`` keeps of it.
+        """
+        sink.add(kept, self.record_id(record))
+
+    def before_defer(self, sink: Sink, give_up_at: str) -> None:
+        """
+        Called just before the task defers on a rate limit, with the deferral's deadline (a no-op here).
+
+        :param sink: The paused sink.
+        :param give_up_at: The deadline of the deferral (ISO-8601).
+        """
+
     def check_flag(self, name: str, flag: object) -> None:
         """Refuse a flag argument that is not ``True`` or ``False``, naming the task."""
         if not isinstance(flag, bool):
@@ -264,10 +282,14 @@ class BaseGongFetchOperator(BaseOperator):
         what the fetch kept for the resume is removed first.
         """
         if next_method == TRIGGER_FAIL_REPR:
-            discard_kept(
-                context, self.output_path, self.task_id, self.xcom_part_key, self.record_plural, self.log
-            )
+            self.discard_kept(context)
         return super().resume_execution(next_method, next_kwargs, context)
+
+    def discard_kept(self, context: Context) -> None:
+        """Remove what a deferred fetch kept, when Airflow ended the deferral without the trigger's event."""
+        discard_kept(
+            context, self.output_path, self.task_id, self.xcom_part_key, self.record_plural, self.log
+        )
 
     def on_kill(self) -> None:
         """Remove what the running fetch stored so far (its part files, or its XCom parts)."""
@@ -326,7 +348,7 @@ class BaseGongFetchOperator(BaseOperator):
                     kept = record if fields is None else {key: record[key] for key in fields if key in record}
                     if unseen:
                         unseen = [key for key in unseen if key not in kept]
-                    sink.add(kept, self.record_id(record))
+                    self.store(sink, record, kept)
             except GongRateLimitError as err:
                 if not self.deferrable:
                     explain_limit(self.log, err, sink.count, self.record_plural, type(self).__name__)
@@ -344,7 +366,7 @@ class BaseGongFetchOperator(BaseOperator):
                         also if self.known_keys else "",
                     )
                 return result
-            self._defer(limit, {"resume": state.to_json(), "fields_unseen": unseen, **sink.pause()})
+            self._defer(limit, sink, {"resume": state.to_json(), "fields_unseen": unseen, **sink.pause()})
         except TaskDeferred:
             raise
         except BaseException:
@@ -354,9 +376,10 @@ class BaseGongFetchOperator(BaseOperator):
             self._active_sink = None
             hook.close()
 
-    def _defer(self, limit: GongRateLimitError, payload: dict[str, Any]) -> NoReturn:
+    def _defer(self, limit: GongRateLimitError, sink: Sink, payload: dict[str, Any]) -> NoReturn:
         """Wait for Gong in the triggerer; the trigger hands ``payload`` (where the fetch stands) back."""
         deferral = defer_for(limit, self.gong_conn_id, self.hook_params, payload, self.probe_endpoint)
+        self.before_defer(sink, deferral.deadline.give_up_at)
         self.log.warning(
             "Gong's rate limit stopped the fetch after %d %s (requestId %s); deferring for %.0f s, then "
             "resuming where it stopped (at the latest until %s)",
