@@ -114,7 +114,7 @@ with DAG(
             f"  Gong calls: {sum(calls.values())} needed ({calls['chosen_ids']} for "
             f"{len(chosen_users)} chosen ids, {calls['rate_limit_probe']} rate-limit probe, "
             f"{calls['pages_of_all_users']} pages of all users); retries and repeated probes are not "
-            "counted (the hook keeps no call counter)"
+            "counted (each task's hook counts its own calls, in its own process: GongHook.calls_sent)"
         )
         return report
 
