@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from airflow_provider_gong.testing.tls import make_self_signed
+from bench import backfill, importcost, memory, percall
 from bench import calls as calls_bench
-from bench import importcost, memory, percall
 from bench.clients import CLIENTS
 from bench.emulator import start_emulator
 from bench.proxy import start_proxy
@@ -30,7 +30,7 @@ from bench.report import Row, machine, render
 
 __all__ = ["FULL", "QUICK", "Plan", "Progress", "main", "run"]
 
-SECTIONS = ("percall", "calls", "wall", "pacing", "import", "memory")
+SECTIONS = ("percall", "calls", "wall", "pacing", "import", "memory", "backfill")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class Plan:
     :param threads: Thread counts of each pacing run.
     :param import_runs: Fresh interpreters per entry-point module.
     :param memory: ``(small N, large N)`` of the memory section.
+    :param backfill: Calls of the 30-day backfill (detailed calls and transcripts).
     """
 
     rounds: int
@@ -62,6 +63,7 @@ class Plan:
     threads: tuple[int, ...]
     import_runs: int
     memory: tuple[int, int]
+    backfill: int
 
 
 FULL = Plan(
@@ -76,6 +78,7 @@ FULL = Plan(
     threads=(1, 8),
     import_runs=7,
     memory=(10_000, 100_000),
+    backfill=3_000,
 )
 QUICK = Plan(
     rounds=5,
@@ -89,6 +92,7 @@ QUICK = Plan(
     threads=(1, 8),
     import_runs=3,
     memory=(5_000, 20_000),
+    backfill=600,
 )
 
 GONG, RAW, HTTP, HTTP_NO_KEEPALIVE = CLIENTS
@@ -276,6 +280,47 @@ def _memory_rows(results: dict[tuple[str, int], memory.MemoryResult], small: int
     ]
 
 
+def _backfill_rows(result: backfill.BackfillResult) -> list[Row]:
+    section = "7 incremental backfill"
+    counted = sum(result.counted.values())
+    reported = sum(result.reported.values())
+    pace = "hook default pace" if result.paced else "pacing off"
+    limit = f"emulator {result.rate_limit}/s" if result.rate_limit else "no emulator limit"
+    ratio = result.wall / result.allowed_wall
+    return [
+        Row(
+            section,
+            f"Gong calls, {result.days}-day backfill of {result.calls:,} calls: detailed + transcripts",
+            f"{counted:,} counted ({result.counted[backfill.EXTENSIVE]} listing"
+            f" + {result.counted[backfill.TRANSCRIPT]} transcript), summaries {reported:,}",
+            f"theory {result.formula}",
+            f"{counted / result.theory:.3f}x theory",
+            "= theory exactly",
+            counted == result.theory == reported == result.gong_calls,
+        ),
+        Row(
+            section,
+            f"wall of both loads, {limit}, {pace}",
+            f"{result.wall:.1f} s, {result.responses_429}x429",
+            f"theory/3 = {result.theory}/3 = {result.allowed_wall:.1f} s",
+            f"{ratio:.2f}x allowed",
+            "≤ 1.1x theory/3 s, zero 429",
+            ratio <= 1.1 and result.responses_429 == 0,
+        ),
+        Row(
+            section,
+            "records landed (calls · transcripts)",
+            f"{result.landed['calls']:,} · {result.landed['transcripts']:,} in "
+            f"{result.partitions['calls']} + {result.partitions['transcripts']} partitions",
+            f"ground truth {result.truth_calls:,} · {result.truth_transcripts:,}",
+            "",
+            "= ground truth, same ids",
+            result.landed == {"calls": result.truth_calls, "transcripts": result.truth_transcripts}
+            and result.ids_match,
+        ),
+    ]
+
+
 def run(
     plan: Plan,
     sections: Sequence[str],
@@ -387,6 +432,16 @@ def run(
                         mem[mode, n] = memory.measure_memory(emu, mode, n)
             rows += _memory_rows(mem, small, large)
             raw["memory"] = [dataclasses.asdict(m) for m in mem.values()]
+        if "backfill" in sections:
+            with step(f"7 incremental backfill: {plan.backfill:,} calls over 30 days, emulator 3/s"):
+                filled = backfill.run_backfill(emu, workdir, calls=plan.backfill)
+            rows += _backfill_rows(filled)
+            raw["backfill"] = {
+                **dataclasses.asdict(filled),
+                "theory": filled.theory,
+                "formula": filled.formula,
+                "allowed_wall": filled.allowed_wall,
+            }
     raw["machine_end"] = machine()
     return rows, raw
 

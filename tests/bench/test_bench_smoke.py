@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:  # ``python -m pytest`` puts the repository on the
 
 from airflow_provider_gong.testing.tls import make_self_signed  # noqa: E402
 from airflow_provider_gong.testing.users import UserDirectory  # noqa: E402
-from bench import calls, importcost, memory, percall, run  # noqa: E402
+from bench import backfill, calls, importcost, memory, percall, run  # noqa: E402
 from bench.clients import CLIENTS  # noqa: E402
 from bench.emulator import EmulatorProcess, start_emulator  # noqa: E402
 from bench.proxy import start_proxy  # noqa: E402
@@ -106,6 +106,19 @@ def test_pacing_under_the_limit_gets_no_429_and_one_connection_per_thread(
 
     assert (result.calls, result.gong_calls, result.responses_429) == (30, 30, 0)
     assert result.connections == threads
+
+
+def test_backfill_costs_the_calls_of_its_request_plan(emulator: EmulatorProcess, tmp_path: Path) -> None:
+    # 60 calls over 30 days: one page of detailed calls, one transcript request per day (empty days too).
+    result = backfill.run_backfill(emulator, tmp_path, calls=60, rate_limit=None, paced=False)
+
+    assert (result.theory_listing, result.theory_transcripts) == (1, 30)
+    assert result.counted == {backfill.EXTENSIVE: 1, backfill.TRANSCRIPT: 30}
+    assert result.gong_calls == sum(result.reported.values()) == result.theory
+    assert result.responses_429 == 0
+    assert result.landed == {"calls": 60, "transcripts": result.truth_transcripts} and result.ids_match
+    counts, _, landed = run._backfill_rows(result)
+    assert (counts.met, landed.met) == (True, True)
 
 
 def test_entry_point_imports_neither_airflow_nor_requests() -> None:
