@@ -139,7 +139,7 @@ class CallsFetch:
         body = _window_filter(from_datetime, to_datetime, workspace_id)
         calls = None if call_ids is None else validate_ids(call_ids, "call")
         users = None if primary_user_ids is None else validate_ids(primary_user_ids, "user")
-        if calls is not None and users is not None:
+        if calls is not None and users:
             if len(users) > PAGE_SIZE:
                 raise ValueError(
                     f"give call_ids or primary_user_ids, or at most {PAGE_SIZE} primary_user_ids with "
@@ -209,6 +209,8 @@ class CallsFetch:
         resume = self.resume
         if resume is not None and resume.done:
             return
+        if self.call_ids == [] or self.user_ids == []:
+            return  # an empty list of ids matches nothing: no request
         if self.requests_media:
             client.log.info("Note: %s", MEDIA_NOTE)
         progress = Progress(
