@@ -224,3 +224,30 @@ def test_a_trigger_timetable_and_an_interval_timetable_load_the_same_window(
     )
     assert trigger["partitions"] == interval["partitions"]
     assert list(trigger["partitions"]) == ["2026-11-09"] and trigger["count"] > 0
+
+
+def test_a_load_stopped_by_a_spent_quota_defers_and_resumes_in_a_real_run(
+    airflow: AirflowHome, gong: GongEmulator, lake: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_GONG_DEFAULT", gong.connection_json())
+    # Five days of transcripts, one request each; 3 calls per 4-second "day": the load stops at the
+    # fourth day, waits in the trigger, and resumes there (1 probe + days 4 and 5 in the next "day").
+    gong.configure(clock="2026-11-12T00:00:00Z")
+    config = gong.config.copy()
+    config.rate_per_day, config.day_seconds, config.page_size = 3, 4.0, 100
+    with GongEmulator(config) as quota:
+        airflow.env["AIRFLOW_CONN_GONG_QUOTA"] = quota.connection_json()
+        proc = airflow.run("dags", "test", "gong_calls_deferred", logical_date(date(2026, 11, 9)))
+        stats = quota.stats()
+    output = proc.stdout + proc.stderr
+    assert "deferring for" in output, explain(proc)
+    summary = latest_summary(airflow, "gong_calls_deferred", "transcripts")
+    assert sorted(summary["partitions"]) == [f"2026-11-{day:02d}" for day in range(5, 10)], explain(proc)
+    answered = stats["by_endpoint"]["POST /v2/calls/transcript"]
+    assert answered.get("200", 0) + answered.get("404", 0) == 5, stats  # each day once
+    assert answered["429"] == 1, stats
+    expected = {}
+    for day in (date(2026, 11, d) for d in range(5, 10)):
+        expected[day.isoformat()] = len(expected_at(gong, "2026-11-12T00:00:00Z", day)[1])
+    assert summary["partitions"] == expected
+    assert not (lake / "deferred" / "_gong_staging").exists()

@@ -39,3 +39,15 @@ for name, timetable in (
 ):
     with DAG(dag_id=name, schedule=timetable, start_date=START, catchup=False):
         GongTranscriptsOperator(task_id="transcripts", output_path=f"{LAKE}/{name}", lookback=timedelta(0))
+
+# A load stopped by a spent daily quota: it defers, waits in the trigger (in line, in `dags test`) and
+# resumes at the day it stopped at.
+with DAG(dag_id="gong_calls_deferred", schedule="@daily", start_date=START, catchup=False):
+    GongTranscriptsOperator(
+        task_id="transcripts",
+        gong_conn_id="gong_quota",
+        output_path=f"{LAKE}/deferred",
+        lookback=timedelta(days=4),
+        deferrable=True,
+        hook_params={"calls_per_second": 0, "max_retry_wait": 0.5},
+    )
