@@ -155,10 +155,8 @@ def recover(root: ObjectStoragePath, name: str, log: logging.Logger | Any) -> No
     for entry in sorted(staging.iterdir(), key=lambda path: path.name):
         if not entry.is_dir():
             continue
-        manifest = entry / "commit.json"
-        if manifest.exists():
-            plan = json.loads(manifest.read_text(encoding="utf-8"))
-            days = [date.fromisoformat(day) for day in plan["days"]]
+        days = _manifest_days(entry / "commit.json")
+        if days is not None:
             moved = _replace_days(entry, root, name, days)
             log.warning(
                 "Finished the commit an earlier run left midway (%s): %d of its %d partition(s) were "
@@ -170,6 +168,20 @@ def recover(root: ObjectStoragePath, name: str, log: logging.Logger | Any) -> No
         else:
             log.warning("Removing what an earlier, failed fetch staged (%s): it never committed", entry.name)
         _remove_tree(entry)
+
+
+def _manifest_days(manifest: ObjectStoragePath) -> list[date] | None:
+    """
+    The days a commit replaces, or ``None`` when it never started: no ``commit.json``, or one a killed
+    writer left unreadable (it is written, then renamed into place, before the first partition moves).
+    """
+    try:
+        plan = json.loads(manifest.read_text(encoding="utf-8"))
+        return [date.fromisoformat(day) for day in plan["days"]]
+    except FileNotFoundError:
+        return None
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
 def _replace_days(token_dir: ObjectStoragePath, root: ObjectStoragePath, name: str, days: list[date]) -> int:
@@ -240,6 +252,7 @@ class PartitionSink(Sink):
         self._out: Any = None
         self._ids: list[str] = []
         self._opened = 0  # files opened in this segment: a day met again gets a new part (no append)
+        self._committing = False
         self._discarded = False
         self._allowed = set(self.counts)
 
@@ -322,8 +335,10 @@ class PartitionSink(Sink):
         days = self.days
         for day in days:
             self._assemble(day)
-        manifest = self._dir / "commit.json"
-        manifest.write_text(json.dumps({"days": [day.isoformat() for day in days]}), encoding="utf-8")
+        written = self._dir / "commit.json.tmp"
+        written.write_text(json.dumps({"days": [day.isoformat() for day in days]}), encoding="utf-8")
+        written.replace(self._dir / "commit.json")  # whole or absent: a reader never sees half of it
+        self._committing = True  # from here on, a failure leaves the staging for the next run to finish
         _replace_days(self._dir, self.root, self.name, days)
         _remove_tree(self._dir)
         self.lock.release()
@@ -352,10 +367,22 @@ class PartitionSink(Sink):
                 part.unlink()
 
     def discard(self) -> None:
-        """Remove what this fetch staged, and its claim; no partition was touched."""
+        """
+        Remove what this fetch staged, and its claim; no partition was touched.
+
+        A commit that failed midway (an object store refusing a copy, say) is not undone: its staging and
+        ``commit.json`` stay, and the next run of the task finishes it (:func:`recover`) before it fetches.
+        """
         self._discarded = True
         self._close_file()
-        _remove_tree(self._dir)
+        if self._committing:
+            self.log.warning(
+                "The commit into %s failed midway: some partitions are new, the others still old. The next "
+                "run of this task (a retry, or the next scheduled run) finishes the commit before it fetches",
+                self.root,
+            )
+        else:
+            _remove_tree(self._dir)
         self.lock.release()
 
     def hold_until(self, moment: datetime) -> None:

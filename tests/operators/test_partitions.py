@@ -187,7 +187,7 @@ def test_a_commit_that_crashed_midway_is_finished_by_the_next_run(object_store: 
     new = sink(root)
     for day in DAYS:
         new.add_to(day, {"id": day.isoformat(), "v": "new"}, day.isoformat())
-    CrashingFileSystem.moves_left = 1
+    CrashingFileSystem.moves_left = 2  # commit.json, then one partition
     with pytest.raises(OSError, match="mid-commit"):
         new.finish()
     CrashingFileSystem.moves_left = None
@@ -239,3 +239,40 @@ def test_a_claim_held_across_a_deferral_blocks_until_its_deadline(root: ObjectSt
     deferred.hold_until(datetime.now(UTC) + timedelta(hours=5))
     with pytest.raises(GongError, match="is being written by dag/task/run1/-1"):
         lock(root, "dag/task/run2/-1").acquire("t")
+
+
+def test_a_commit_that_failed_midway_is_left_for_the_next_run_not_undone(
+    object_store: ObjectStoragePath,
+) -> None:
+    root = object_store
+    old = sink(root)
+    for day in DAYS:
+        old.add_to(day, {"id": day.isoformat(), "v": "old"}, day.isoformat())
+    old.finish()
+    new = sink(root)
+    for day in DAYS:
+        new.add_to(day, {"id": day.isoformat(), "v": "new"}, day.isoformat())
+    CrashingFileSystem.moves_left = 2  # commit.json, then one partition
+    with pytest.raises(OSError, match="mid-commit"):
+        new.finish()
+    CrashingFileSystem.moves_left = None
+    new.discard()  # what the operator does on any failure
+    assert not new.lock.path.exists(), "the claim is released: the next run may start"
+    recover(root, NAME, log)
+    assert [read(root, day)[0]["v"] for day in DAYS] == ["new", "new", "new"]
+
+
+@pytest.mark.parametrize("manifest", ["", '{"days": ["2026-11-', "[]"])
+def test_a_commit_record_a_killed_writer_left_unreadable_means_no_commit_started(
+    root: ObjectStoragePath, manifest: str
+) -> None:
+    done = sink(root)
+    done.add_to(DAYS[0], {"id": "1"}, "1")
+    done.finish()
+    killed = sink(root)
+    killed.add_to(DAYS[0], {"id": "9"}, "9")
+    killed.pause()
+    (root / STAGING / NAME / killed.token / "commit.json").write_text(manifest, encoding="utf-8")
+    recover(root, NAME, log)
+    assert read(root, DAYS[0]) == [{"id": "1"}]
+    assert not (root / STAGING / NAME / killed.token).exists()
