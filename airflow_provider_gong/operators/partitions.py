@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -32,7 +33,8 @@ from airflow_provider_gong.version_compat import ObjectStoragePath
 
 __all__ = ["LEASE", "PartitionSink", "WriterLock", "partition_path", "recover"]
 
-#: How long a writer's claim on the folder holds without being renewed (it renews while it runs).
+#: How long a writer's claim on the folder holds without being renewed (a thread renews it every minute
+#: while the writer's process stages records, however long a call or a retry wait inside it takes).
 LEASE = timedelta(minutes=30)
 _RENEW_EVERY = timedelta(minutes=1)
 STAGING = "_gong_staging"
@@ -70,12 +72,17 @@ class WriterLock:
     :param root: The operator's ``output_path``.
     :param name: The file name of the partitions.
     :param owner: Who writes: ``dag_id/task_id/run_id/map_index``.
+    :param renew_every: How often the heartbeat renews the claim while records are staged.
     """
 
-    def __init__(self, root: ObjectStoragePath, name: str, owner: str) -> None:
+    def __init__(
+        self, root: ObjectStoragePath, name: str, owner: str, *, renew_every: timedelta = _RENEW_EVERY
+    ) -> None:
         self.path = _staging(root, name) / "writer.json"
         self.owner = owner
-        self._renewed: datetime | None = None
+        self.renew_every = renew_every
+        self._heartbeat: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def acquire(self, task_id: str) -> None:
         """
@@ -98,7 +105,7 @@ class WriterLock:
 
     def hold(self, until: datetime) -> None:
         """
-        Keep the claim until ``until`` (renewed by :meth:`renew`, extended across a deferral).
+        Keep the claim until ``until`` (renewed by the heartbeat, extended across a deferral).
 
         :param until: When the claim lapses unless renewed.
         """
@@ -109,16 +116,41 @@ class WriterLock:
             "pid": os.getpid(),
             "until": until.isoformat(),
         }
-        self.path.write_text(json.dumps(claim), encoding="utf-8")
-        self._renewed = _now()
+        written = self.path.with_name(f"writer.{uuid.uuid4().hex}.tmp")
+        written.write_text(json.dumps(claim), encoding="utf-8")
+        written.replace(self.path)  # whole or absent: a run reading it never sees half a claim
 
-    def renew(self) -> None:
-        """Renew the claim when the last renewal is a minute old (cheap enough to call per record)."""
-        if self._renewed is None or _now() - self._renewed >= _RENEW_EVERY:
-            self.hold(_now() + LEASE)
+    def start_heartbeat(self) -> None:
+        """Renew the claim every minute from a thread of its own, until :meth:`stop_heartbeat`."""
+        if self._heartbeat is not None:
+            return
+        self._stop.clear()
+
+        def beat() -> None:
+            while not self._stop.wait(self.renew_every.total_seconds()):
+                try:
+                    self.hold(_now() + LEASE)
+                except Exception:  # noqa: S112 - a store that failed once may answer next minute
+                    continue
+
+        self._heartbeat = threading.Thread(target=beat, name=f"gong-claim-{self.path.name}", daemon=True)
+        self._heartbeat.start()
+
+    def stop_heartbeat(self) -> None:
+        """Stop renewing (before the claim is released or handed to a deferral's deadline)."""
+        if self._heartbeat is not None:
+            self._stop.set()
+            self._heartbeat.join()
+            self._heartbeat = None
+
+    def is_mine(self) -> bool:
+        """Whether the claim on the folder is still this writer's (no other run took it over)."""
+        held = self._read()
+        return held is not None and held.get("owner") == self.owner
 
     def release(self) -> None:
         """Drop the claim, if it is still this writer's."""
+        self.stop_heartbeat()
         held = self._read()
         if held is not None and held.get("owner") == self.owner:
             self.path.unlink(missing_ok=True)
@@ -253,6 +285,8 @@ class PartitionSink(Sink):
         self._ids: list[str] = []
         self._opened = 0  # files opened in this segment: a day met again gets a new part (no append)
         self._committing = False
+        self._written: list[ObjectStoragePath] = []  # this segment's staged files
+        lock.start_heartbeat()
         self._discarded = False
         self._allowed = set(self.counts)
 
@@ -283,6 +317,7 @@ class PartitionSink(Sink):
             folder.mkdir(parents=True, exist_ok=True)
             part = folder / f"{self.name}.part{self.parts:04d}.{self._opened:06d}"
             self._out = part.open("w", encoding="utf-8")  # type: ignore[no-untyped-call]
+            self._written.append(part)
             self._opened += 1
             self._open_day = day
         self._out.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
@@ -290,7 +325,6 @@ class PartitionSink(Sink):
         self.counts[key] += 1
         if record_id is not None:
             self._ids.append(record_id)
-        self.lock.renew()
 
     def _close_file(self) -> None:
         if self._out is not None:
@@ -303,6 +337,7 @@ class PartitionSink(Sink):
 
     def pause(self) -> dict[str, Any]:
         """Close this segment's staged files; return where they are (travels in the trigger's payload)."""
+        self.lock.stop_heartbeat()  # the deferral holds the claim until its deadline (hold_until)
         self._close_file()
         self._dir.mkdir(parents=True, exist_ok=True)
         self._ids_file(self.parts).write_text(json.dumps(self._ids), encoding="utf-8")
@@ -331,7 +366,15 @@ class PartitionSink(Sink):
     def finish(self) -> dict[str, Any]:
         """Commit: every covered day's partition replaced by what was staged; return the partitions."""
         self._close_file()
+        self.lock.stop_heartbeat()
         self.stored_ids()  # every earlier segment still there, or fail before touching a partition
+        gone = [part for part in self._written if not part.exists()]
+        if gone or not self.lock.is_mine():
+            raise GongError(
+                f"another run took over {self.root} while this one was fetching (its claim had lapsed, or "
+                f"was removed) and cleared what this run staged ({len(gone)} file(s) gone): nothing was "
+                "committed; clear the task to load again"
+            )
         days = self.days
         for day in days:
             self._assemble(day)

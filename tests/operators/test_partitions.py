@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -86,7 +87,10 @@ def lock(root: ObjectStoragePath, owner: str = "dag/task/run1/-1") -> WriterLock
 def sink(
     root: ObjectStoragePath, progress: dict[str, Any] | None = None, owner: str = "dag/task/run1/-1"
 ) -> PartitionSink:
-    return PartitionSink(root, NAME, DAYS, progress or {}, lock=lock(root, owner), noun="calls", log=log)
+    """A writer's sink, its claim on the folder taken first (as the operator takes it before any fetch)."""
+    claim = lock(root, owner)
+    claim.acquire("t")
+    return PartitionSink(root, NAME, DAYS, progress or {}, lock=claim, noun="calls", log=log)
 
 
 def read(root: ObjectStoragePath, day: date) -> list[dict[str, Any]]:
@@ -276,3 +280,36 @@ def test_a_commit_record_a_killed_writer_left_unreadable_means_no_commit_started
     recover(root, NAME, log)
     assert read(root, DAYS[0]) == [{"id": "1"}]
     assert not (root / STAGING / NAME / killed.token).exists()
+
+
+def test_a_writer_whose_claim_lapsed_and_was_taken_over_commits_nothing(root: ObjectStoragePath) -> None:
+    slow = sink(root, owner="dag/task/run1/-1")
+    slow.add_to(DAYS[0], {"id": "1"}, "1")
+    slow.lock.hold(datetime.now(UTC) - timedelta(seconds=1))  # its process stalled past the lease
+    other = lock(root, "dag/task/run2/-1")
+    other.acquire("t")
+    recover(root, NAME, log)  # the other run clears what the stalled one staged
+    with pytest.raises(GongError, match=r"another run took over .* nothing was committed"):
+        slow.finish()
+    assert not partition_path(root, DAYS[0], NAME).exists()
+    assert other.is_mine()
+
+
+def test_the_claim_is_renewed_by_a_heartbeat_while_records_are_staged(root: ObjectStoragePath) -> None:
+    claim = WriterLock(root, NAME, "dag/task/run1/-1", renew_every=timedelta(milliseconds=20))
+    claim.acquire("t")
+    writer = PartitionSink(root, NAME, DAYS, {}, lock=claim, noun="calls", log=log)
+    claim.hold(datetime.now(UTC) + timedelta(seconds=5))
+    deadline = datetime.now(UTC) + timedelta(seconds=5)
+    while datetime.now(UTC) < deadline:
+        held = json.loads(claim.path.read_text(encoding="utf-8"))  # always whole, never half-written
+        if datetime.fromisoformat(held["until"]) > datetime.now(UTC) + LEASE - timedelta(minutes=1):
+            break
+    else:
+        raise AssertionError("the heartbeat never renewed the claim")
+    writer.pause()  # stops the heartbeat: a deferral holds the claim until its deadline instead
+    writer.hold_until(datetime.now(UTC) + timedelta(hours=2))
+    kept = claim.path.read_text(encoding="utf-8")
+    time.sleep(0.1)
+    assert claim.path.read_text(encoding="utf-8") == kept
+    assert [entry.name for entry in claim.path.parent.iterdir() if entry.name.endswith(".tmp")] == []
