@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The demo: set up .venv, then run example_dags/example_gong_users.py in a real Airflow 3.3.2 (another
+# The demo: set up .venv, then run example_dags/example_gong_users.py and example_gong_calls.py in a real
+# Airflow 3.3.2 (another
 # supported one with AIRFLOW_VERSION, e.g. AIRFLOW_VERSION=2.11.2, in .venv-airflow-<version>)
 # (`airflow db migrate` in a temporary AIRFLOW_HOME, then `airflow dags test`) against the bundled
 # Gong emulator, and print the report of the DAG's last task, where the data came from and how many Gong
 # calls the run made (the emulator counts them: GET /_emulator/stats).
-# With AIRFLOW_CONN_GONG_DEFAULT set, it talks to that Gong instead (ids to fetch: GONG_DEMO_USER_IDS="1,2").
+# The calls DAG runs for two days in a row, the emulator's clock moving on between them, and the script shows
+# the calls and transcripts Gong finished late that the second day's lookback caught, and the lake it wrote.
+# With AIRFLOW_CONN_GONG_DEFAULT set, it talks to that Gong instead (ids to fetch: GONG_DEMO_USER_IDS="1,2";
+# the calls DAG then loads yesterday, once).
 source "$(dirname "$0")/_venv.sh"
 install_project ""
 
@@ -21,8 +25,9 @@ cleanup() {
 trap cleanup EXIT
 
 if [ -z "${AIRFLOW_CONN_GONG_DEFAULT:-}" ]; then
-  echo "==> starting the Gong emulator (250 users, Gong's 3 calls/s limit)"
-  "$VENV/bin/python" -m airflow_provider_gong.testing --port 0 --users 250 >"$AIRFLOW_HOME/emulator.log" 2>&1 &
+  echo "==> starting the Gong emulator (250 users, 300 calls in November 2026, 30% processed late, 3 calls/s)"
+  "$VENV/bin/python" -m airflow_provider_gong.testing --port 0 --users 250 --calls 300 --late-share 0.3 \
+    >"$AIRFLOW_HOME/emulator.log" 2>&1 &
   EMULATOR_PID=$!
   for _ in $(seq 1 150); do
     grep -q "Gong emulator running at " "$AIRFLOW_HOME/emulator.log" && break
@@ -77,7 +82,7 @@ echo "==> the DAG run succeeded; the report of its last task:"
 # Log prefixes: Airflow 3's "<time> [info     ] ", Airflow 2's "[<time>] {file.py:12} INFO - ".
 unmasked_lines | sed -n '/Gong active-users report:/,/Gong calls:/p' |
   sed -E 's/^.*\] //; s/^\{[^}]*\} [A-Z]+ - //; s/^/    /'
-if [ -n "$EMULATOR_PID" ]; then
+emulator_stats() {  # what the emulator counted since its last reset, then reset it
   "$VENV/bin/python" - "$EMULATOR_URL" <<'PY'
 import sys
 import requests
@@ -90,8 +95,86 @@ print(
     f"==> the emulator counted {stats['gong_calls']} Gong API calls (GET /_emulator/stats): {routes}; "
     f"{stats['responses_429']} answered 429"
 )
+requests.post(f"{sys.argv[1]}/_emulator/reset", timeout=10).raise_for_status()
+PY
+}
+if [ -n "$EMULATOR_PID" ]; then
+  emulator_stats
+else
+  echo "==> Gong calls: Gong exposes no call counter; the users report's figure is what the run needed (chunks"
+  echo "    of 100 ids, the probe, pages of 100), without retries (WARNING lines in the log); the calls report's"
+  echo "    figures are the calls the loads' hooks sent, retries included"
+fi
+
+# ---------------------------------------------------------------------------------------- calls and transcripts
+LAKE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/gong-demo-lake.XXXXXX")"
+export GONG_EXAMPLE_LAKE="file://$LAKE_DIR"
+run_calls_dag() {  # $1: the run's logical date (the day after the day it loads); $2: a title
+  echo "==> $2: airflow dags test example_gong_calls $1"
+  set +e
+  "$VENV/bin/airflow" dags test example_gong_calls "$1" >"$AIRFLOW_HOME/calls-$1.log" 2>&1
+  STATUS=$?
+  set -e
+  if [ "$STATUS" -ne 0 ] || ! grep -q "Gong calls load report:" "$AIRFLOW_HOME/calls-$1.log"; then
+    grep -v 'MaskSecret(value=' "$AIRFLOW_HOME/calls-$1.log" | tail -80 >&2
+    echo "==> the calls DAG run failed (exit $STATUS); full log above" >&2
+    exit 1
+  fi
+  grep -v 'MaskSecret(value=' "$AIRFLOW_HOME/calls-$1.log" | sed -n '/Gong calls load report:/,/Gong calls: [0-9]/p' |
+    sed -E 's/^.*\] //; s/^\{[^}]*\} [A-Z]+ - //; s/^/    /'
+}
+lake_counts() {  # per partition of the lake: each record's id and a digest of its content, as JSON
+  "$VENV/bin/python" - "$LAKE_DIR" <<'PY'
+import hashlib, json, pathlib, sys
+lake = pathlib.Path(sys.argv[1])
+def record_id(record):
+    return str(record.get("callId") or (record.get("metaData") or {}).get("id") or record.get("id"))
+state = {}
+for path in sorted(lake.glob("*/date=*/*.jsonl")):
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    state[f"{path.parent.parent.name}/{path.parent.name}"] = {
+        record_id(r): hashlib.sha256(json.dumps(r, sort_keys=True).encode()).hexdigest() for r in records
+    }
+print(json.dumps(state))
+PY
+}
+set_clock() {
+  "$VENV/bin/python" -c 'import json, sys, requests; requests.patch(sys.argv[1] + "/_emulator/config", data=json.dumps({"clock": sys.argv[2]}), timeout=10).raise_for_status()' "$EMULATOR_URL" "$1"
+}
+if [ -n "$EMULATOR_PID" ]; then
+  set_clock "2026-11-20T01:00:00Z"
+  run_calls_dag 2026-11-20 "day 1, the emulator's clock at 2026-11-20 01:00 UTC (loads Nov 19 and the 7 days before)"
+  emulator_stats
+  BEFORE="$(lake_counts)"
+  set_clock "2026-11-21T01:00:00Z"
+  run_calls_dag 2026-11-21 "day 2, the clock at 2026-11-21 01:00 UTC (loads Nov 20 and the 7 days before)"
+  emulator_stats
+  AFTER="$(lake_counts)"
+  "$VENV/bin/python" - "$BEFORE" "$AFTER" <<'PY'
+import json, sys
+before, after = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print("==> late data the second day's lookback caught (Gong listed or finished it after day 1 ran):")
+caught = 0
+for key in sorted(before):
+    old, new = before[key], after.get(key, {})
+    added = [uid for uid in new if uid not in old]
+    updated = [uid for uid in new if uid in old and new[uid] != old[uid]]
+    if added or updated:
+        caught += 1
+        print(f"    {key}: {len(old)} -> {len(new)} records ({len(added)} new, {len(updated)} completed since)")
+if not caught:
+    print("    none")
+duplicates = {}
+for key, records in after.items():
+    for uid in records:
+        duplicates.setdefault((key.split("/")[0], uid), []).append(key)
+twice = [uid for uid, keys in duplicates.items() if len(keys) > 1]
+print(f"==> every record once across the partitions: {'yes' if not twice else f'NO: {twice[:5]}'}")
+sys.exit(1 if twice else 0)
 PY
 else
-  echo "==> Gong calls: neither Gong nor the hook exposes a call counter; the report's figure is what the run"
-  echo "    needed (chunks of 100 ids, the probe, pages of 100), without retries (WARNING lines in the log)"
+  TODAY="$("$VENV/bin/python" -c 'import datetime; print(datetime.datetime.now(datetime.UTC).date().isoformat())')"
+  run_calls_dag "$TODAY" "yesterday's calls and transcripts from your Gong"
 fi
+echo "==> what landed where: $LAKE_DIR (kept; delete it when done)"
+(cd "$LAKE_DIR" && find . -name '*.jsonl' | sort | sed 's|^\./|    |' | head -40)
