@@ -14,7 +14,7 @@ from airflow_provider_gong import endpoints
 from airflow_provider_gong.client.paging import Resume
 from airflow_provider_gong.client.settings import check_hook_params
 from airflow_provider_gong.endpoints import DEFAULT_PROBE_ENDPOINT
-from airflow_provider_gong.exceptions import GongRateLimitError
+from airflow_provider_gong.exceptions import GongApiError, GongRateLimitError
 from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.operators.arguments import (
     check_fields,
@@ -204,6 +204,10 @@ class BaseGongFetchOperator(BaseOperator):
             value = value.get(key) if isinstance(value, Mapping) else None
         return None if value is None else str(value)
 
+    def source(self) -> endpoints.Endpoint:
+        """The endpoint the records come from (named in errors about a record's shape)."""
+        return endpoints.ENDPOINTS[self.default_probe_endpoint]
+
     def store(self, sink: Sink, record: Mapping[str, Any], kept: dict[str, Any]) -> None:
         """
         Put one fetched record into the sink.
@@ -345,6 +349,15 @@ class BaseGongFetchOperator(BaseOperator):
         try:
             try:
                 for record in plan.fetch(hook, state, sink.stored_ids if progress else None):
+                    if not isinstance(record, Mapping):
+                        source = self.source()
+                        raise GongApiError(
+                            200,
+                            source.method,
+                            source.path,
+                            detail=f"unexpected answer shape: a {type(record).__name__} among the "
+                            f"{self.record_plural}, where Gong sends objects",
+                        )
                     kept = record if fields is None else {key: record[key] for key in fields if key in record}
                     if unseen:
                         unseen = [key for key in unseen if key not in kept]

@@ -8,6 +8,7 @@ from typing import Any
 
 from airflow_provider_gong.client.content import MEDIA_NOTE, content_selector, requests_media
 from airflow_provider_gong.client.paging import Resume
+from airflow_provider_gong.endpoints import ENDPOINTS, Endpoint
 from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.operators.base import KnownIds
 from airflow_provider_gong.operators.incremental import BaseGongIncrementalOperator, Segment
@@ -158,6 +159,19 @@ class GongCallsOperator(BaseGongIncrementalOperator):
     def day_of(self, record: Mapping[str, Any]) -> date | None:
         """The UTC day the call started."""
         return call_day(record)
+
+    def source(self) -> Endpoint:
+        """Detailed calls come from ``POST /v2/calls/extensive``, basic ones from ``GET /v2/calls``."""
+        return ENDPOINTS["listCallsExtensive" if self._selector() is not None else "listCalls"]
+
+    def describe_start(self, record: Mapping[str, Any]) -> str:
+        """What the call holds as ``started`` and ``scheduled``."""
+        meta = record.get("metaData")
+        source = meta if isinstance(meta, Mapping) else record
+        return (
+            f"'started' is {source.get('started')!r} and 'scheduled' {source.get('scheduled')!r} "
+            "(ISO-8601 date-times expected)"
+        )
 
     def inputs(self) -> list[Any]:
         """The content selector: a resume applies to the same one only."""

@@ -123,6 +123,10 @@ class BaseGongIncrementalOperator(BaseGongFetchOperator):
         """The UTC day a record belongs to, from the record (for segments without a day of their own)."""
         raise NotImplementedError
 
+    def describe_start(self, record: Mapping[str, Any]) -> str:
+        """What a record holds where its day is read, for the error when it cannot be placed."""
+        return "no time of its own"
+
     def inputs(self) -> list[Any]:
         """The subclass's own inputs that shape the fetch (a resume is refused for other inputs)."""
         return []
@@ -241,12 +245,13 @@ class BaseGongIncrementalOperator(BaseGongFetchOperator):
         assert isinstance(sink, PartitionSink) and self._window is not None
         day = self._segment_day or self.day_of(record)
         if day is None:
+            endpoint = self.source()
             raise GongApiError(
                 200,
-                "GET",
-                "/v2/calls",
-                detail=f"{self.record_noun} {self.record_id(record)} has no start time Gong's answer could "
-                "place in a day (neither 'started' nor 'scheduled')",
+                endpoint.method,
+                endpoint.path,
+                detail=f"{self.record_noun} {self.record_id(record)} has no start time to place it in a day: "
+                f"{self.describe_start(record)}",
             )
         if not self._window.first_day <= day <= self._window.last_day:
             self._outside += 1

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from airflow_provider_gong.client.paging import Resume
+from airflow_provider_gong.endpoints import ENDPOINTS, Endpoint
 from airflow_provider_gong.hooks.gong import GongHook
 from airflow_provider_gong.operators.base import KnownIds
 from airflow_provider_gong.operators.incremental import BaseGongIncrementalOperator, Segment
@@ -38,6 +39,10 @@ class GongTranscriptsOperator(BaseGongIncrementalOperator):
     id_path = ("callId",)
     known_keys = ("callId", "transcript")
     default_probe_endpoint = "listCalls"
+
+    def source(self) -> Endpoint:
+        """Transcripts come from ``POST /v2/calls/transcript``."""
+        return ENDPOINTS["getCallTranscripts"]
 
     def day_of(self, record: Mapping[str, Any]) -> date | None:
         """Transcripts are placed by the day they were asked for (a record has no time of its own)."""

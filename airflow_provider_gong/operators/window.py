@@ -22,7 +22,14 @@ from airflow_provider_gong.version_compat import schedule_fields
 if TYPE_CHECKING:
     from airflow_provider_gong.version_compat import Context
 
-__all__ = ["DEFAULT_LOOKBACK", "LoadWindow", "check_lookback", "previous_fire", "resolve_window"]
+__all__ = [
+    "DEFAULT_LOOKBACK",
+    "LoadWindow",
+    "check_lookback",
+    "previous_fire",
+    "resolve_window",
+    "schedule_period",
+]
 
 #: How far before the window a load re-reads by default: Gong completes late calls within days.
 DEFAULT_LOOKBACK = timedelta(days=7)
@@ -170,19 +177,20 @@ def _run_window(context: Context, task_id: str) -> tuple[datetime, datetime, str
             "one?): give from_datetime and to_datetime, or trigger it with a logical date"
         )
     dag = context.get("dag")
-    fields = schedule_fields(getattr(dag, "timetable", None))
-    before = previous_fire(fields, logical)
-    if before is None:
+    period = schedule_period(schedule_fields(getattr(dag, "timetable", None)), logical)
+    if period is None:
         raise ValueError(
             f"{task_id}: the run's data interval is empty ({logical.isoformat()}) and the DAG's schedule has "
             "no fixed period to take instead: give from_datetime and to_datetime"
         )
-    return before.astimezone(UTC), logical.astimezone(UTC), "the schedule period before the logical date"
+    return period[0].astimezone(UTC), period[1].astimezone(UTC), "the schedule period before the logical date"
 
 
-def previous_fire(fields: Mapping[str, Any], moment: datetime) -> datetime | None:
+def schedule_period(fields: Mapping[str, Any], moment: datetime) -> tuple[datetime, datetime] | None:
     """
-    The latest time before ``moment`` the schedule fires (``None``: the schedule has no fixed period).
+    The last whole schedule period up to ``moment``: it ends at ``moment`` when the schedule fires then,
+    else at the schedule's latest fire before it (a manual run at 14:37 of a daily DAG loads yesterday,
+    as Airflow 2's interval timetables do); ``None`` when the schedule has no fixed period.
 
     :param fields: What :func:`~airflow_provider_gong.version_compat.schedule_fields` read.
     :param moment: An aware time (the run's logical date).
@@ -191,16 +199,37 @@ def previous_fire(fields: Mapping[str, Any], moment: datetime) -> datetime | Non
     if isinstance(delta, (int, float)) and not isinstance(delta, bool):
         delta = timedelta(seconds=delta)
     if isinstance(delta, timedelta):
-        return moment - delta if delta > timedelta(0) else None
+        return (moment - delta, moment) if delta > timedelta(0) else None
     expressions = fields.get("expressions") or [fields.get("expression")]
     expressions = [each for each in expressions if isinstance(each, str) and each.strip()]
     if not expressions:
         return None
+    end = max(_fire_at_or_before(expression, moment, fields.get("timezone")) for expression in expressions)
+    start = max(previous_fire(expression, end, fields.get("timezone")) for expression in expressions)
+    return start, end
+
+
+def previous_fire(expression: str, moment: datetime, zone: object = None) -> datetime:
+    """
+    The latest time strictly before ``moment`` a cron expression fires, in UTC.
+
+    :param expression: A cron expression (presets resolved).
+    :param moment: An aware time.
+    :param zone: The schedule's time zone (a ``tzinfo``, a zone name or an offset in seconds; UTC).
+    """
     from croniter import croniter  # noqa: PLC0415 - Airflow's own cron library, needed here only
 
-    local = moment.astimezone(_zone(fields.get("timezone")))
-    fires: list[datetime] = [croniter(expression, local).get_prev(datetime) for expression in expressions]
-    return max(fires).astimezone(UTC)
+    local = moment.astimezone(_zone(zone))
+    fire: datetime = croniter(expression, local).get_prev(datetime)
+    return fire.astimezone(UTC)
+
+
+def _fire_at_or_before(expression: str, moment: datetime, zone: object) -> datetime:
+    from croniter import croniter  # noqa: PLC0415
+
+    local = moment.astimezone(_zone(zone))
+    following: datetime = croniter(expression, local - timedelta(microseconds=1)).get_next(datetime)
+    return moment.astimezone(UTC) if following == local else previous_fire(expression, moment, zone)
 
 
 def _zone(value: object) -> tzinfo:

@@ -115,3 +115,26 @@ def test_basic_calls_land_in_the_day_they_started_with_the_workspace_and_fields_
     assert gong.stats()["by_endpoint"].get("POST /v2/calls/extensive") is None, (
         "basic calls: GET /v2/calls only"
     )
+
+
+@pytest.mark.parametrize(
+    ("answer_calls", "message"),
+    [
+        (["7"], r"POST /v2/calls/extensive: .*a str among the calls"),
+        (
+            [{"metaData": {"id": "1", "started": "yesterday"}}],
+            r"POST /v2/calls/extensive: .*call 1 has no start time .*'started' is 'yesterday'",
+        ),
+    ],
+)
+def test_a_call_gong_sent_that_cannot_be_placed_fails_naming_it_and_writes_nothing(
+    gong: GongEmulator, tmp_path: Path, answer_calls: list[Any], message: str
+) -> None:
+    page = {"requestId": "r1", "records": {"totalRecords": 1, "currentPageSize": 1}, "calls": answer_calls}
+    gong.fail_next({"status": 200, "body": page})
+    operator = GongCallsOperator(
+        task_id="load", output_path=f"file://{tmp_path}", content=["brief"], lookback=timedelta(0), **WINDOW
+    )
+    with pytest.raises(Exception, match=message):
+        operator.execute({"ti": FakeTI("load")})
+    assert not list(tmp_path.rglob("*.jsonl")) and not (tmp_path / "_gong_staging").exists()

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import airflow_compat
 import pytest
 
-from airflow_provider_gong.operators.window import LoadWindow, check_lookback, previous_fire, resolve_window
+from airflow_provider_gong.operators.window import LoadWindow, check_lookback, resolve_window, schedule_period
 from airflow_provider_gong.version_compat import schedule_fields
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -117,7 +117,40 @@ def test_the_period_does_not_depend_on_which_runs_came_before() -> None:
     timetable = airflow_compat.CronTriggerTimetable("@daily", timezone="UTC")
     fields = schedule_fields(dag_with(timetable).timetable)
     days = [datetime(2026, 12, day, tzinfo=UTC) for day in (5, 1, 3)]
-    assert [previous_fire(fields, day) for day in days] == [day - timedelta(days=1) for day in days]
+    assert [schedule_period(fields, day) for day in days] == [(day - timedelta(days=1), day) for day in days]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "timezone", "logical", "expected"),
+    [
+        # A manual run at 14:37 of a daily DAG loads yesterday, whole, as Airflow 2's interval timetables do.
+        (
+            "@daily",
+            "UTC",
+            datetime(2026, 11, 10, 14, 37, tzinfo=UTC),
+            (datetime(2026, 11, 9, tzinfo=UTC), None),
+        ),
+        (
+            "0 0 * * *",
+            "America/Los_Angeles",
+            datetime(2026, 11, 10, 14, 37, tzinfo=UTC),
+            (datetime(2026, 11, 9, 8, tzinfo=UTC), datetime(2026, 11, 10, 8, tzinfo=UTC)),
+        ),
+    ],
+)
+def test_an_unaligned_logical_date_takes_the_last_whole_period(
+    schedule: str, timezone: str, logical: datetime, expected: tuple[datetime, datetime | None]
+) -> None:
+    timetable = airflow_compat.CronTriggerTimetable(schedule, timezone=timezone)
+    window = resolve_window(
+        context(schedule=timetable, start=logical, end=logical, logical=logical),
+        None,
+        None,
+        timedelta(0),
+        "t",
+    )
+    start, end = expected
+    assert (window.start, window.end) == (start, end or start + timedelta(days=1))
 
 
 def test_given_bounds_win_over_the_run() -> None:
