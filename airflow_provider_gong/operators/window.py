@@ -219,17 +219,24 @@ def previous_fire(expression: str, moment: datetime, zone: object = None) -> dat
     """
     from croniter import croniter  # noqa: PLC0415 - Airflow's own cron library, needed here only
 
-    local = moment.astimezone(_zone(zone))
+    local = _plain(moment).astimezone(_zone(zone))
     fire: datetime = croniter(expression, local).get_prev(datetime)
-    return fire.astimezone(UTC)
+    return _plain(fire)
 
 
 def _fire_at_or_before(expression: str, moment: datetime, zone: object) -> datetime:
     from croniter import croniter  # noqa: PLC0415
 
-    local = moment.astimezone(_zone(zone))
-    following: datetime = croniter(expression, local - timedelta(microseconds=1)).get_next(datetime)
-    return moment.astimezone(UTC) if following == local else previous_fire(expression, moment, zone)
+    local = _plain(moment).astimezone(_zone(zone))
+    following: datetime = croniter(expression, local - timedelta(seconds=1)).get_next(datetime)
+    if following.timestamp() == local.timestamp():
+        return _plain(moment)
+    return previous_fire(expression, moment, zone)
+
+
+def _plain(moment: datetime) -> datetime:
+    """The instant as a standard-library UTC datetime (pendulum's, and croniter's ``fold``, set aside)."""
+    return datetime.fromtimestamp(moment.timestamp(), UTC)
 
 
 def _zone(value: object) -> tzinfo:

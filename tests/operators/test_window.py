@@ -213,3 +213,17 @@ def test_an_asset_triggered_run_with_bounds_given_loads_them() -> None:
 def test_lookback_must_be_a_timedelta_of_zero_or_more(bad: Any) -> None:
     with pytest.raises(ValueError, match=r"^t: lookback must be a timedelta"):
         check_lookback(bad, "t")
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Etc/UTC", None, 0])
+@pytest.mark.parametrize("pendulum_moment", [True, False])
+def test_an_aligned_logical_date_ends_the_period_whatever_the_time_types(
+    zone: Any, pendulum_moment: bool
+) -> None:
+    import pendulum
+
+    moment = (
+        pendulum.datetime(2026, 11, 10, tz="UTC") if pendulum_moment else datetime(2026, 11, 10, tzinfo=UTC)
+    )
+    period = schedule_period({"expression": "0 0 * * *", "timezone": zone}, moment)
+    assert period == (datetime(2026, 11, 9, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC))
