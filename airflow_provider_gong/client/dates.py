@@ -31,10 +31,11 @@ def date_window(
                 raise ValueError(f"{name} is required (an ISO-8601 date-time or a datetime), got {value!r}")
     start = None if created_from is None else iso_datetime(created_from, first)
     end = None if created_to is None else iso_datetime(created_to, last)
-    if start is not None and end is not None and datetime.fromisoformat(start) >= datetime.fromisoformat(end):
-        empty = (
-            "an empty window" if datetime.fromisoformat(start) == datetime.fromisoformat(end) else "inverted"
-        )
+    gap = (
+        None if start is None or end is None else datetime.fromisoformat(end) - datetime.fromisoformat(start)
+    )
+    if gap is not None and gap <= timedelta(0):
+        empty = "an empty window" if not gap else "inverted"
         raise ValueError(f"{first} ({start}) must be before {last} ({end}), which is exclusive ({empty})")
     return start, end
 

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_provider_gong.client.dates import iso_datetime
 from airflow_provider_gong.client.ids import validate_id
 from airflow_provider_gong.client.paging import Resume, fingerprint
 from airflow_provider_gong.exceptions import GongApiError
@@ -28,6 +27,7 @@ from airflow_provider_gong.operators.window import (
     DEFAULT_LOOKBACK,
     LoadWindow,
     check_lookback,
+    check_moment,
     resolve_window,
 )
 from airflow_provider_gong.version_compat import ObjectStoragePath, conf
@@ -102,7 +102,7 @@ class BaseGongIncrementalOperator(BaseGongFetchOperator):
             self._workspace(workspace_id)
         for name, value in (("from_datetime", from_datetime), ("to_datetime", to_datetime)):
             if value is not None and is_literal(value):
-                _check_moment(value, name, task_id)
+                check_moment(value, name, task_id)
         self._window: LoadWindow | None = None
         self._segment_day: date | None = None
         self._last_hook: GongHook | None = None
@@ -328,12 +328,3 @@ class _LoadSink(PartitionSink):
             summary["calls_made"],
         )
         return summary
-
-
-def _check_moment(value: object, name: str, task_id: str) -> None:
-    if not isinstance(value, (datetime, str)):
-        raise ValueError(f"{task_id}: {name} must be a datetime or an ISO-8601 string, got {value!r}")
-    try:
-        iso_datetime(value, name)
-    except ValueError as err:
-        raise ValueError(f"{task_id}: {err}") from None

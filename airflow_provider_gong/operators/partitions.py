@@ -23,7 +23,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -435,7 +435,3 @@ class PartitionSink(Sink):
         :param moment: The deferral's deadline.
         """
         self.lock.hold(moment)
-
-
-#: Reads the UTC day a record belongs to (``None``: it has none).
-DayOf = Callable[[Mapping[str, Any]], "date | None"]

@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_LOOKBACK",
     "LoadWindow",
     "check_lookback",
+    "check_moment",
     "previous_fire",
     "resolve_window",
     "schedule_period",
@@ -128,7 +129,7 @@ def resolve_window(
         has no window of its own and no bounds given.
     """
     given = {
-        name: _moment(value, name, task_id)
+        name: check_moment(value, name, task_id)
         for name, value in (("from_datetime", from_value), ("to_datetime", to_value))
         if value is not None and value != ""
     }
@@ -148,7 +149,14 @@ def resolve_window(
     return LoadWindow(start, end, lookback, source)
 
 
-def _moment(value: object, name: str, task_id: str) -> datetime:
+def check_moment(value: object, name: str, task_id: str) -> datetime:
+    """
+    A bound of the window as an aware UTC datetime, or ``ValueError`` naming the task and the argument.
+
+    :param value: A ``datetime`` (naive = UTC) or an ISO-8601 string.
+    :param name: The argument (``from_datetime``).
+    :param task_id: For the message.
+    """
     try:
         if not isinstance(value, (datetime, str)):
             raise ValueError(f"{name} must be a datetime or an ISO-8601 string, got {value!r}")

@@ -98,6 +98,22 @@ def read(root: ObjectStoragePath, day: date) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line]
 
 
+def commit_crashing_after_one_partition(root: ObjectStoragePath) -> PartitionSink:
+    """Every day committed "old", then a "new" commit whose worker dies after replacing one partition."""
+    old = sink(root)
+    for day in DAYS:
+        old.add_to(day, {"id": day.isoformat(), "v": "old"}, day.isoformat())
+    old.finish()
+    new = sink(root)
+    for day in DAYS:
+        new.add_to(day, {"id": day.isoformat(), "v": "new"}, day.isoformat())
+    CrashingFileSystem.moves_left = 2  # commit.json, then one partition
+    with pytest.raises(OSError, match="mid-commit"):
+        new.finish()
+    CrashingFileSystem.moves_left = None
+    return new
+
+
 def test_nothing_is_written_until_the_commit_and_an_empty_day_gets_an_empty_file(
     root: ObjectStoragePath,
 ) -> None:
@@ -184,17 +200,7 @@ def test_staged_parts_gone_during_a_deferral_fail_the_resume_before_any_partitio
 
 def test_a_commit_that_crashed_midway_is_finished_by_the_next_run(object_store: ObjectStoragePath) -> None:
     root = object_store
-    old = sink(root)
-    for day in DAYS:
-        old.add_to(day, {"id": day.isoformat(), "v": "old"}, day.isoformat())
-    old.finish()
-    new = sink(root)
-    for day in DAYS:
-        new.add_to(day, {"id": day.isoformat(), "v": "new"}, day.isoformat())
-    CrashingFileSystem.moves_left = 2  # commit.json, then one partition
-    with pytest.raises(OSError, match="mid-commit"):
-        new.finish()
-    CrashingFileSystem.moves_left = None
+    new = commit_crashing_after_one_partition(root)
     # Each partition is whole, old or new; never half-written, never gone.
     assert [read(root, day)[0]["v"] for day in DAYS] == ["new", "old", "old"]
     recover(root, NAME, log)
@@ -249,17 +255,7 @@ def test_a_commit_that_failed_midway_is_left_for_the_next_run_not_undone(
     object_store: ObjectStoragePath,
 ) -> None:
     root = object_store
-    old = sink(root)
-    for day in DAYS:
-        old.add_to(day, {"id": day.isoformat(), "v": "old"}, day.isoformat())
-    old.finish()
-    new = sink(root)
-    for day in DAYS:
-        new.add_to(day, {"id": day.isoformat(), "v": "new"}, day.isoformat())
-    CrashingFileSystem.moves_left = 2  # commit.json, then one partition
-    with pytest.raises(OSError, match="mid-commit"):
-        new.finish()
-    CrashingFileSystem.moves_left = None
+    new = commit_crashing_after_one_partition(root)
     new.discard()  # what the operator does on any failure
     assert not new.lock.path.exists(), "the claim is released: the next run may start"
     recover(root, NAME, log)
