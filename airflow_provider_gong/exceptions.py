@@ -205,7 +205,9 @@ def auth_hint(scopes: tuple[str, ...]) -> str:
         <airflow_provider_gong.endpoints.Endpoint.scopes>`), the always-required one first.
     """
     if not scopes:
-        carry = ""
+        carry = (
+            " (Gong's spec names no OAuth scope for this endpoint: an OAuth app needs what its admin granted)"
+        )
     elif len(scopes) == 1:
         carry = f", that they carry the scope '{scopes[0]}'"
     else:

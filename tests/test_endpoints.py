@@ -163,3 +163,148 @@ def test_a_probe_endpoint_is_checked_by_name(value: Any, problem: str) -> None:
 def test_the_registry_is_read_only() -> None:
     with pytest.raises(TypeError):
         ENDPOINTS["mine"] = Endpoint("mine", "GET", "/v2/mine")  # type: ignore[index]
+
+
+#: Every read operation of Gong's spec, bar the three left out on purpose (see the module's docstring).
+READ_OPERATIONS = {
+    "listCalls", "getCall", "listCallsExtensive", "getCallTranscripts", "getUsersAccessToCalls",
+    "listCallOutcomes", "listUsers", "getUser", "getUserHistory", "listMultipleUsers",
+    "listPermissionProfileUsers", "getPermissionProfile", "listPermissionProfile", "listInteractionStats",
+    "listAnsweredScorecards", "listMultipleUsersDayByDayActivity", "listMultipleUsersAggregateActivity",
+    "listMultipleUsersAggregateByPeriod", "listWorkspaces", "listTrackers", "listScorecards", "listBriefs",
+    "getLibraryStructure", "getCallsInSpecificFolder", "listUsers_1", "listLogs", "listFlows",
+    "listFlowsFolders", "getFlowSteps", "getProspectsAssignedFlows", "getFlowProspectsBulkAssignment",
+    "listTasks", "listGenericCrmIntegration", "listCrmSchemaFields", "getCrmObjects", "getRequestStatus",
+    "findAllReferencesToEmailAddress", "findAllReferencesToPhoneNumber",
+}  # fmt: skip
+#: Where an entry's inputs differ from the spec's declaration, and why.
+INPUT_OVERRIDES = {
+    # The spec declares objectsCrmIds a query array, and its description says it "should be sent in the
+    # request body"; Gong's example sends the ids as the body of the GET: a JSON list.
+    ("getCrmObjects", "objectsCrmIds"): "array",
+}
+
+
+def test_every_read_operation_is_registered_and_nothing_else() -> None:
+    assert len(READ_OPERATIONS) == 38
+    assert set(ENDPOINTS) == READ_OPERATIONS
+    for left_out in ("generateBrief", "askEntity", "integrationStatus"):
+        assert left_out in OPERATIONS and left_out not in ENDPOINTS
+
+
+def _declared(operation: dict[str, Any]) -> dict[str, tuple[str, bool, tuple[str, ...], dict[str, Any]]]:
+    """The spec's inputs: Gong name -> (where, required, enum, schema), the cursor left out."""
+    found = {}
+    for param in operation.get("parameters", []):
+        schema = param.get("schema", {})
+        enum = tuple(schema.get("enum") or schema.get("items", {}).get("enum") or ())
+        found[param["name"]] = (param["in"], bool(param.get("required")), enum, schema)
+    if "requestBody" in operation:
+        body = _schema(operation["requestBody"]["content"]["application/json"]["schema"])
+        for name, schema in body.get("properties", {}).items():
+            enum = tuple(schema.get("enum") or schema.get("items", {}).get("enum") or ())
+            found[name] = ("body", name in body.get("required", []), enum, schema)
+    found.pop("cursor", None)
+    return found
+
+
+@pytest.mark.parametrize("operation_id", sorted(ENDPOINTS))
+def test_every_entrys_inputs_are_the_specs(operation_id: str) -> None:
+    endpoint = ENDPOINTS[operation_id]
+    declared = _declared(OPERATIONS[operation_id][2])
+    mine = {param.wire: param for param in endpoint.inputs}
+    assert set(mine) == set(declared)
+    for wire, param in mine.items():
+        where, required, enum, schema = declared[wire]
+        assert param.where == INPUT_OVERRIDES.get((operation_id, wire), where)
+        assert param.required == required, wire
+        assert param.choices == enum, wire
+        if param.kind == "filter":
+            filter_schema = _schema(schema)
+            fields = {field.wire: field for field in param.fields}
+            assert set(fields) == set(filter_schema.get("properties", {}))
+            for name, field in fields.items():
+                spec_field = filter_schema["properties"][name]
+                spec_enum = tuple(spec_field.get("enum") or spec_field.get("items", {}).get("enum") or ())
+                assert field.required == (name in filter_schema.get("required", [])), name
+                assert field.choices == spec_enum, name
+                assert field.kind.endswith("s") == (spec_field.get("type") == "array"), name
+        elif param.kind != "object":
+            assert param.kind.endswith("s") == (schema.get("type") == "array"), wire
+    assert "cursor" not in endpoint.input_names
+
+
+def test_keyword_names_are_gongs_in_snake_case() -> None:
+    assert ENDPOINTS["listUsers_1"].input_names == ("workspace_id", "manager_id", "from_", "to")
+    assert ENDPOINTS["listLogs"].input_names == ("log_type", "from_date_time", "to_date_time")
+    assert ENDPOINTS["listCallsExtensive"].input_names == ("filter", "content_selector")
+    assert ENDPOINTS["listMultipleUsersAggregateByPeriod"].input_names == ("filter", "aggregation_period")
+
+
+def test_a_window_goes_where_each_endpoint_takes_it() -> None:
+    from datetime import date
+
+    stats = ENDPOINTS["listMultipleUsersDayByDayActivity"]
+    placed = stats.with_window({"filter": {"userIds": ["1"]}}, date(2026, 11, 30), date(2026, 12, 1))
+    assert placed == {"filter": {"userIds": ["1"], "fromDate": "2026-11-30", "toDate": "2026-12-01"}}
+    logs = ENDPOINTS["listLogs"]
+    start = datetime(2026, 11, 30, tzinfo=UTC)
+    placed = logs.with_window({"log_type": "AccessLog"}, start, start + timedelta(days=1))
+    assert placed == {
+        "log_type": "AccessLog",
+        "from_date_time": "2026-11-30T00:00:00+00:00",
+        "to_date_time": "2026-12-01T00:00:00+00:00",
+    }
+    assert logs.gives_window(placed) and not logs.gives_window({"log_type": "AccessLog"})
+    assert stats.gives_window(stats.with_window({}, date(2026, 11, 30), date(2026, 12, 1)))
+    with pytest.raises(ValueError, match="takes a date"):
+        stats.with_window({}, start, start + timedelta(days=1))
+    with pytest.raises(ValueError, match="takes no window"):
+        ENDPOINTS["listWorkspaces"].with_window({}, start, start)
+
+
+def test_window_inputs_may_wait_for_an_operator_to_fill_them() -> None:
+    stats = ENDPOINTS["listMultipleUsersAggregateActivity"]
+    with pytest.raises(ValueError, match=r"filter\['fromDate'\] is required"):
+        stats.check_inputs({})
+    stats.check_inputs({}, window_given=False)
+    stats.check_inputs({"filter": {"userIds": [1, 2]}}, window_given=False)
+    with pytest.raises(ValueError, match=r"filter\['userIds'\]\[1\]"):
+        stats.check_inputs({"filter": {"userIds": [1, "x"]}}, window_given=False)
+
+
+def test_a_date_window_probe_asks_for_yesterday() -> None:
+    now = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)
+    params, body = ENDPOINTS["listInteractionStats"].probe_request(now)
+    assert params is None
+    assert body == {"filter": {"fromDate": "2026-11-30", "toDate": "2026-12-01"}}
+    assert ENDPOINTS["listLogs"].probe_request(now)[0] == {
+        "logType": "AccessLog",
+        "fromDateTime": "2026-12-01T09:30:00+00:00",
+        "toDateTime": "2026-12-01T10:30:00+00:00",
+    }
+
+
+@pytest.mark.parametrize(
+    "operation_id",
+    [
+        "listTasks",
+        "listFlows",
+        "getUsersAccessToCalls",
+        "listPermissionProfile",
+        "listUsers_1",
+        "getFlowSteps",
+    ],
+)
+def test_endpoints_with_inputs_to_invent_are_no_probes(operation_id: str) -> None:
+    assert not ENDPOINTS[operation_id].probeable
+    with pytest.raises(GongConfigError, match="cannot be a rate-limit probe"):
+        probe_endpoint(operation_id)
+
+
+def test_a_text_path_parameter_is_quoted_not_trusted() -> None:
+    bulk = ENDPOINTS["getFlowProspectsBulkAssignment"]
+    assert bulk.url_path(id="ab-12") == "/v2/flows/prospects/bulk-assignments/ab-12"
+    assert bulk.url_path(id="../x") == "/v2/flows/prospects/bulk-assignments/..%2Fx"
+    with pytest.raises(ValueError, match="non-empty"):
+        bulk.url_path(id=" ")

@@ -212,7 +212,8 @@ def pages(
     known_ids: Callable[[], Iterable[str]] | None = None,
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """
-    Yield ``(records, items)`` for each page of a cursor-paged endpoint, following Gong's cursor.
+    Yield ``(records, items)`` for each page of a cursor-paged endpoint, following Gong's cursor (a list
+    answer, not paged, is one page with an empty ``records``).
 
     The cursor goes with the inputs: a query parameter of a GET, a top-level key of a POST's body. It is
     checked, not trusted: a cursor seen before (a cycle) raises, a run of :data:`MAX_EMPTY_PAGES` empty
@@ -275,7 +276,10 @@ def pages(
             if resume is not None:
                 resume.restarted = True
             continue
-        records, items = expect(body, method, path, records=dict, **{items_key: list})
+        if endpoint.paged:
+            records, items = expect(body, method, path, records=dict, **{items_key: list})
+        else:  # a list answer: one call, no cursor
+            records, (items,) = {}, expect(body, method, path, **{items_key: list})
         fresh: list[dict[str, Any]] = []
         skipped_before, duplicates_before = skipped, duplicates
         for item in items:

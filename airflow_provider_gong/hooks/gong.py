@@ -5,14 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 import requests
 
 from airflow_provider_gong import endpoints
-from airflow_provider_gong.client import calls, users
+from airflow_provider_gong.client import calls, operations, users
 from airflow_provider_gong.client.core import GongClient
+from airflow_provider_gong.client.dates import date_window, gong_dates
 from airflow_provider_gong.client.pacing import Pacer, PacerRegistry
 from airflow_provider_gong.client.paging import Resume, UsersResume
 from airflow_provider_gong.client.retry import RetryPolicy
@@ -436,6 +437,307 @@ class GongHook(BaseHook):
             known_ids=known_ids,
         )
         yield from fetch.run(self.client)
+
+    # ------------------------------------------------------------------ any read operation
+
+    def request(self, operation_id: str, **inputs: Any) -> dict[str, Any]:
+        """
+        Call any of Gong's read operations once; return Gong's whole answer (the first page of a paged one).
+
+        Keyword inputs are the snake_case of Gong's parameter names (``workspace_id`` for ``workspaceId``
+        or ``workspace-id``, ``from_`` for ``from``); a POST body's top-level keys by name (``filter=``,
+        ``content_selector=``, ``aggregation_period=``), each a dict in Gong's own shape; never ``cursor``.
+        ``ENDPOINTS[operation_id].inputs`` lists them. For example
+        ``hook.request("listCrmSchemaFields", integration_id=123, object_type="DEAL")``.
+
+        :param operation_id: Gong's ``operationId`` (a key of
+            :data:`~airflow_provider_gong.endpoints.ENDPOINTS`).
+        :param inputs: The operation's inputs.
+        :raises GongConfigError: when the operation is not one this provider knows.
+        :raises ValueError: naming the input that is missing, unknown or malformed, before any request.
+        :raises GongApiError: (or a subclass) when Gong answers with an error; a 401/403 hint names the
+            operation's scopes.
+        """
+        return operations.answer(self.client, operations.endpoint_for(operation_id), inputs)
+
+    def iter_records(
+        self,
+        operation_id: str,
+        *,
+        resume: Resume | None = None,
+        known_ids: Callable[[], Iterable[str]] | None = None,
+        **inputs: Any,
+    ) -> Iterator[dict[str, Any]]:
+        """
+        Yield the records of any of Gong's read operations that answers records: every page of a paged one
+        (following Gong's cursor), the list of a list answer, or the one record of a single-record answer.
+
+        Inputs as for :meth:`request`, checked before any request; an id filter of more than 100 ids goes
+        100 per call. For example ``hook.iter_records("listLogs", log_type="AccessLog",
+        from_date_time="2026-11-30T00:00:00Z")``.
+
+        :param operation_id: Gong's ``operationId``.
+        :param resume: Where to start (paged answers), kept up to date as records are consumed.
+        :param known_ids: Listings resumed from a kept cursor: the ids stored before.
+        :param inputs: The operation's inputs.
+        :raises GongConfigError: for an unknown operation, or one whose answer is a single object.
+        :raises ValueError: naming the bad input, before any request.
+        """
+        endpoint = operations.endpoint_for(operation_id)
+        return operations.records(self.client, endpoint, inputs, resume=resume, known_ids=known_ids)
+
+    # ------------------------------------------------------------------ stats (company dates)
+
+    def iter_interaction_stats(
+        self,
+        from_date: date | datetime | str,
+        to_date: date | datetime | str,
+        *,
+        user_ids: Iterable[str | int] | None = None,
+        company_timezone: str = "UTC",
+    ) -> Iterator[dict[str, Any]]:
+        """
+        Yield each user's interaction stats (``POST /v2/stats/interaction``, scope ``api:stats:interaction``).
+
+        :param from_date: The first of Gong's dates (``date`` or ``YYYY-MM-DD``, the company's time zone),
+            or the start of a window of instants (``datetime``), turned into the company's date.
+        :param to_date: The date after the last (exclusive, not after today), or the window's end.
+        :param user_ids: Only these users.
+        :param company_timezone: The company's time zone (Gong's company settings), for windows of instants.
+        :raises ValueError: naming the bad input, before any request.
+        """
+        return self._user_stats("listInteractionStats", from_date, to_date, user_ids, company_timezone, {})
+
+    def iter_activity_day_by_day(
+        self,
+        from_date: date | datetime | str,
+        to_date: date | datetime | str,
+        *,
+        user_ids: Iterable[str | int] | None = None,
+        company_timezone: str = "UTC",
+    ) -> Iterator[dict[str, Any]]:
+        """
+        Yield each user's activity day by day (``POST /v2/stats/activity/day-by-day``, scope
+        ``api:stats:user-actions:detailed``): ``{"userId", "userEmailAddress", "userDailyActivityStats"}``.
+
+        Dates as for :meth:`iter_interaction_stats`.
+
+        :param from_date: The first date, or a window's start.
+        :param to_date: The date after the last (exclusive), or a window's end.
+        :param user_ids: Only these users.
+        :param company_timezone: The company's time zone, for windows of instants.
+        """
+        return self._user_stats(
+            "listMultipleUsersDayByDayActivity", from_date, to_date, user_ids, company_timezone, {}
+        )
+
+    def iter_activity_aggregate(
+        self,
+        from_date: date | datetime | str,
+        to_date: date | datetime | str,
+        *,
+        user_ids: Iterable[str | int] | None = None,
+        company_timezone: str = "UTC",
+    ) -> Iterator[dict[str, Any]]:
+        """
+        Yield each user's activity summed over the dates (``POST /v2/stats/activity/aggregate``, scope
+        ``api:stats:user-actions``). Dates as for :meth:`iter_interaction_stats`.
+
+        :param from_date: The first date, or a window's start.
+        :param to_date: The date after the last (exclusive), or a window's end.
+        :param user_ids: Only these users.
+        :param company_timezone: The company's time zone, for windows of instants.
+        """
+        return self._user_stats(
+            "listMultipleUsersAggregateActivity", from_date, to_date, user_ids, company_timezone, {}
+        )
+
+    def iter_activity_by_period(
+        self,
+        from_date: date | datetime | str,
+        to_date: date | datetime | str,
+        period: Literal["DAY", "WEEK", "MONTH", "QUARTER", "YEAR"],
+        *,
+        user_ids: Iterable[str | int] | None = None,
+        company_timezone: str = "UTC",
+    ) -> Iterator[dict[str, Any]]:
+        """
+        Yield each user's activity summed per period (``POST /v2/stats/activity/aggregate-by-period``, scope
+        ``api:stats:user-actions``). Dates as for :meth:`iter_interaction_stats`.
+
+        :param from_date: The first date, or a window's start.
+        :param to_date: The date after the last (exclusive), or a window's end.
+        :param period: Gong's ``aggregationPeriod``: ``DAY``, ``WEEK``, ``MONTH``, ``QUARTER`` or ``YEAR``.
+        :param user_ids: Only these users.
+        :param company_timezone: The company's time zone, for windows of instants.
+        """
+        return self._user_stats(
+            "listMultipleUsersAggregateByPeriod",
+            from_date,
+            to_date,
+            user_ids,
+            company_timezone,
+            {"aggregation_period": period},
+        )
+
+    def iter_answered_scorecards(
+        self,
+        *,
+        review_from: date | datetime | str | None = None,
+        review_to: date | datetime | str | None = None,
+        call_from: date | datetime | str | None = None,
+        call_to: date | datetime | str | None = None,
+        scorecard_ids: Iterable[str | int] | None = None,
+        reviewed_user_ids: Iterable[str | int] | None = None,
+        review_method: Literal["AUTOMATIC", "MANUAL", "BOTH"] | None = None,
+        company_timezone: str = "UTC",
+    ) -> Iterator[dict[str, Any]]:
+        """
+        Yield answered scorecards (``POST /v2/stats/activity/scorecards``, scope ``api:stats:scorecards``).
+
+        Scorecards are answered some time after the call: to load them incrementally, window by the review
+        date (``review_from``/``review_to``) and re-read a lookback. Each pair of bounds is Gong's company
+        dates, or a window of instants turned into them in ``company_timezone`` (see
+        :meth:`iter_interaction_stats`); both bounds of a pair are needed once either is given.
+
+        :param review_from: The first review date, or a window's start.
+        :param review_to: The review date after the last (exclusive).
+        :param call_from: The first date of the calls.
+        :param call_to: The call date after the last (exclusive).
+        :param scorecard_ids: Only these scorecards.
+        :param reviewed_user_ids: Only these reviewed users.
+        :param review_method: ``MANUAL`` (Gong's default), ``AUTOMATIC`` or ``BOTH``.
+        :param company_timezone: The company's time zone, for windows of instants.
+        :raises ValueError: naming the bad input, before any request.
+        """
+        body_filter: dict[str, Any] = {
+            "scorecardIds": scorecard_ids,
+            "reviewedUserIds": reviewed_user_ids,
+            "reviewMethod": review_method,
+        }
+        for (first, last), (start, end) in (
+            (("review_from", "review_to"), (review_from, review_to)),
+            (("call_from", "call_to"), (call_from, call_to)),
+        ):
+            if start is None and end is None:
+                continue
+            if start is None or end is None:
+                raise ValueError(f"listAnsweredScorecards: {first} and {last} go together; got only one")
+            wire = (
+                ("reviewFromDate", "reviewToDate")
+                if first == "review_from"
+                else ("callFromDate", "callToDate")
+            )
+            body_filter.update(
+                zip(wire, gong_dates(start, end, company_timezone, names=(first, last)), strict=True)
+            )
+        return self.iter_records("listAnsweredScorecards", filter=body_filter)
+
+    def _user_stats(
+        self,
+        operation_id: str,
+        from_date: date | datetime | str,
+        to_date: date | datetime | str,
+        user_ids: Iterable[str | int] | None,
+        company_timezone: str,
+        extra: dict[str, Any],
+    ) -> Iterator[dict[str, Any]]:
+        first, last = gong_dates(from_date, to_date, company_timezone)
+        body_filter = {
+            "fromDate": first,
+            "toDate": last,
+            "userIds": None if user_ids is None else list(user_ids),
+        }
+        return self.iter_records(operation_id, filter=body_filter, **extra)
+
+    # ------------------------------------------------------------------ settings, library, logs, flows
+
+    def iter_workspaces(self) -> Iterator[dict[str, Any]]:
+        """Yield the company's workspaces (``GET /v2/workspaces``, scope ``api:workspaces:read``)."""
+        return self.iter_records("listWorkspaces")
+
+    def iter_trackers(self, workspace_id: str | int | None = None) -> Iterator[dict[str, Any]]:
+        """
+        Yield the keyword trackers (``GET /v2/settings/trackers``, scope ``api:settings:trackers:read``).
+
+        :param workspace_id: Only this workspace's.
+        """
+        return self.iter_records("listTrackers", workspace_id=workspace_id)
+
+    def iter_scorecards(self) -> Iterator[dict[str, Any]]:
+        """
+        Yield the scorecards' settings (``GET /v2/settings/scorecards``, scope
+        ``api:settings:scorecards:read``).
+        """
+        return self.iter_records("listScorecards")
+
+    def iter_library_folders(self, workspace_id: str | int | None = None) -> Iterator[dict[str, Any]]:
+        """
+        Yield the public library's folders (``GET /v2/library/folders``, scope ``api:library:read``).
+
+        :param workspace_id: Only this workspace's.
+        """
+        return self.iter_records("getLibraryStructure", workspace_id=workspace_id)
+
+    def iter_library_folder_calls(self, folder_id: str | int) -> Iterator[dict[str, Any]]:
+        """
+        Yield the calls of one library folder (``GET /v2/library/folder-content``, ``api:library:read``).
+
+        :param folder_id: The folder (1-20 digits; :meth:`iter_library_folders` lists them).
+        """
+        if folder_id is None:
+            raise ValueError("getCallsInSpecificFolder: folder_id is required (a Gong id of 1-20 digits)")
+        return self.iter_records("getCallsInSpecificFolder", folder_id=folder_id)
+
+    def iter_logs(
+        self,
+        log_type: Literal[
+            "AccessLog",
+            "UserActivityLog",
+            "UserCallPlay",
+            "ExternallySharedCallAccess",
+            "ExternallySharedCallPlay",
+        ],
+        from_datetime: datetime | str,
+        to_datetime: datetime | str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """
+        Yield audit log entries (``GET /v2/logs``, scope ``api:logs:read``), page by page.
+
+        :param log_type: Gong's ``logType``.
+        :param from_datetime: The window's start (ISO-8601 or ``datetime``; naive = UTC).
+        :param to_datetime: Its end (exclusive); ``None``: up to the latest entry.
+        :raises ValueError: naming the bad input (an unknown log type among them), before any request.
+        """
+        if to_datetime is not None:
+            date_window(from_datetime, to_datetime, names=("from_datetime", "to_datetime"))
+        return self.iter_records(
+            "listLogs", log_type=log_type, from_date_time=from_datetime, to_date_time=to_datetime
+        )
+
+    def iter_flows(
+        self,
+        flow_owner_email: str,
+        *,
+        workspace_id: str | int | None = None,
+        folder_id: str | int | None = None,
+        most_recently_assigned: bool | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """
+        Yield the Engage flows a user owns or shares (``GET /v2/flows``, scope ``api:flows:read``).
+
+        :param flow_owner_email: The Gong user whose flows to list.
+        :param workspace_id: Only this workspace's.
+        :param folder_id: Only this folder's.
+        :param most_recently_assigned: Only the 20 most recently assigned.
+        """
+        return self.iter_records(
+            "listFlows",
+            flow_owner_email=flow_owner_email,
+            workspace_id=workspace_id,
+            folder_id=folder_id,
+            most_recently_assigned=most_recently_assigned,
+        )
 
     # ------------------------------------------------------------------ rate limit
 
