@@ -275,8 +275,8 @@ def _describe(param: Param) -> str:
 
 def _unknown(owner: str, name: object, names: list[str], what: str = "input") -> str:
     close = difflib.get_close_matches(str(name), names, n=1) if isinstance(name, str) else []
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"{owner}: unknown {what} {name!r}{hint} It takes {sorted(names) or 'none'}"
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{owner}: unknown {what} {name!r}{hint}; it takes {sorted(names) or 'none'}"
 
 
 def _as_list(value: Any, label: str) -> list[Any]:

@@ -120,7 +120,7 @@ def test_gongs_own_names_are_accepted_too(httpserver: HTTPServer, hook: GongHook
         (
             "listLogs",
             {"log_type": "AccessLog", "from_datetime": "2026-11-30"},
-            r"unknown input 'from_datetime'; did you mean 'from_date_time'\?",
+            r"unknown input 'from_datetime' \(did you mean 'from_date_time'\?\)",
         ),
         (
             "listLogs",
@@ -153,7 +153,7 @@ def test_gongs_own_names_are_accepted_too(httpserver: HTTPServer, hook: GongHook
         (
             "listMultipleUsersDayByDayActivity",
             {"filter": {"fromDate": "2026-11-30", "toDate": "2026-12-01", "userIDs": ["1"]}},
-            r"unknown key 'userIDs'; did you mean 'userIds'\?",
+            r"unknown key 'userIDs' \(did you mean 'userIds'\?\)",
         ),
         ("listMultipleUsersDayByDayActivity", {"filter": "2026-11-30"}, r"filter must be a dict"),
         (
