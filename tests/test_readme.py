@@ -120,3 +120,55 @@ def test_every_python_command_says_which_python() -> None:
                 words = shlex.split(line, comments=True)
                 if "-m" in words:
                     assert words[0] == VENV_PYTHON, f"{title}: {line}"
+
+
+def test_the_endpoints_table_is_the_registrys() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from endpoints_table import NAMED_METHODS, table
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    from airflow_provider_gong.endpoints import ENDPOINTS
+    from airflow_provider_gong.hooks.gong import GongHook
+
+    assert table() in section("Every Gong read endpoint")
+    assert len(table().splitlines()) == 2 + len(ENDPOINTS) == 40
+    for operation_id, method in NAMED_METHODS.items():
+        assert operation_id in ENDPOINTS
+        name = method.split("(")[0]
+        assert callable(getattr(GongHook, name)), method
+        doc = getattr(GongHook, name).__doc__ or ""
+        assert ENDPOINTS[operation_id].path.split("{")[0].rstrip("/") in doc or name == "iter_users", method
+
+
+@pytest.mark.parametrize(
+    ("title", "names"),
+    [
+        ("Calls, detailed calls and transcripts", ["calls", "call", "by_id", "transcripts"]),
+    ],
+)
+def test_the_hook_snippets_run_as_pasted_against_the_emulator(
+    readme_emulator: tuple[str, int], tmp_path: Path, title: str, names: list[str]
+) -> None:
+    url, readme_port = readme_emulator
+    [snippet] = [b for b in blocks(section(title), "python") if "GongHook(" in b]
+    # Only read what the snippet left behind (iterators are drained here); the snippet runs unchanged.
+    check = (
+        "\nimport json as _json\n"
+        f"_got = {{name: globals()[name] for name in {names!r}}}\n"
+        "_got = {k: (v if isinstance(v, (dict, list)) else list(v)) for k, v in _got.items()}\n"
+        f"print({CHECK!r} + _json.dumps({{k: len(v) for k, v in _got.items()}}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", snippet + check],
+        cwd=tmp_path,
+        env=clean_env(tmp_path, AIRFLOW_CONN_GONG_DEFAULT=readme_connection(url, readme_port)),
+        capture_output=True,
+        text=True,
+        timeout=150,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    [line] = [line for line in proc.stdout.splitlines() if line.startswith(CHECK)]
+    sizes = json.loads(line[len(CHECK) :])
+    assert all(size > 0 for size in sizes.values()), sizes  # every call answered something
