@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
+from gong_spec import OPERATIONS, SPEC
 
 from airflow_provider_gong.endpoints import ENDPOINTS, Endpoint, probe_endpoint
 from airflow_provider_gong.exceptions import GongConfigError, GongNotFoundError
-
-#: A copy of Gong's official OpenAPI spec, kept with the tests (the registry is checked against it).
-SPEC_PATH = Path(__file__).resolve().parent / "data" / "gong-openapi.json"
-SPEC: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
-
-
-def _operations() -> dict[str, tuple[str, str, dict[str, Any]]]:
-    found = {}
-    for path, methods in SPEC["paths"].items():
-        for method, operation in methods.items():
-            found[operation["operationId"]] = (method.upper(), path, operation)
-    return found
-
-
-OPERATIONS = _operations()
 
 
 def _schema(ref: dict[str, Any]) -> dict[str, Any]:

@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a paging cursor stays valid, then 400 'cursor has expired' (default: never)",
     )
 
+    data.add_argument(
+        "--company-timezone",
+        default=None,
+        help="the company's IANA time zone, for the stats' dates (default: UTC)",
+    )
+
     calls = parser.add_argument_group("calls")
     calls.add_argument("--calls", type=int, default=300, help="number of calls (default: 300)")
     calls.add_argument(
@@ -152,7 +158,15 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
         extra["fail_next"] = args.fail_next
     if args.scopes is not None:
         extra["scopes"] = [scope.strip() for scope in args.scopes.split(",") if scope.strip()]
-    for name in ("calls_from", "calls_to", "clock", "processing_delay", "late_share", "late_delay"):
+    for name in (
+        "calls_from",
+        "calls_to",
+        "clock",
+        "processing_delay",
+        "late_share",
+        "late_delay",
+        "company_timezone",
+    ):
         if getattr(args, name) is not None:
             extra[name] = getattr(args, name)
     return EmulatorConfig(

@@ -44,6 +44,8 @@ __all__ = [
     "INTERACTION_FIELDS",
     "MEDIA_HOST",
     "MEDIA_URL_TTL",
+    "OUTCOMES",
+    "TRACKERS",
     "WORKSPACE_IDS",
     "CallCatalog",
     "ContentSelector",
@@ -148,14 +150,15 @@ _EXTERNAL_TITLES = (
 _AGENDA = ("Introduction", "Discovery", "Demo", "Pricing", "Q&A", "Next Steps")
 _TOPICS = ("Small Talk", "Pricing", "Product Demo", "Competition", "Security", "Integrations", "Next Steps")
 #: Trackers of the company: (id, name, type, phrases of a keyword tracker).
-_TRACKERS = (
+TRACKERS = (
     ("4312987746120947311", "Competitors", "KEYWORD", ("Globex", "Initech", "Hooli")),
     ("8034459210377164025", "Pricing", "KEYWORD", ("price", "discount", "budget")),
     ("2750193847562019384", "Security", "KEYWORD", ("SOC 2", "SSO", "GDPR")),
     ("6619283740192837465", "Next Steps", "SMART", ()),
     ("1928374650192837461", "Objections", "SMART", ()),
 )
-_OUTCOMES = (
+#: Call outcomes of the company: (id, category, name).
+OUTCOMES = (
     ("7412389561230984512", "Positive", "Next meeting scheduled"),
     ("2390847561209384756", "Positive", "Demo requested"),
     ("5610293847561029384", "Neutral", "Follow-up needed"),
@@ -908,7 +911,7 @@ class CallCatalog:
                 for title in rng.sample(_HIGHLIGHT_TITLES, rng.randint(1, 3))
             ]
         if "callOutcome" in fields:
-            outcome_id, category, name = self._rng(index, "outcome").choice(_OUTCOMES)
+            outcome_id, category, name = self._rng(index, "outcome").choice(OUTCOMES)
             content["callOutcome"] = {"id": outcome_id, "category": category, "name": name}
         if "keyPoints" in fields:
             rng = self._rng(index, "key-points")
@@ -922,7 +925,7 @@ class CallCatalog:
         self, rng: random.Random, duration: int, speakers: Sequence[str], occurrences: bool
     ) -> list[dict[str, Any]]:
         trackers: list[dict[str, Any]] = []
-        for tracker_id, name, kind, phrases in _TRACKERS:
+        for tracker_id, name, kind, phrases in TRACKERS:
             count = rng.choice((0, 0, 1, 2, 3, 5))
             moments = sorted(
                 (float(rng.randrange(duration)), rng.choice(speakers) if speakers else None)

@@ -7,6 +7,7 @@ import math
 import time
 import types
 import typing
+import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,15 +15,28 @@ from airflow_provider_gong.testing.faults import validate_retry_after, validate_
 from airflow_provider_gong.testing.users import DEFAULT_AVATAR_SHARE, parse_gong_time
 
 __all__ = [
+    "BRIEFS_READ_SCOPE",
     "CALLS_READ_BASIC_SCOPE",
     "CALLS_READ_EXTENSIVE_SCOPE",
     "CALLS_READ_MEDIA_URL_SCOPE",
     "CALLS_READ_TRANSCRIPT_SCOPE",
+    "CALL_OUTCOMES_READ_SCOPE",
+    "CALL_USER_ACCESS_READ_SCOPE",
+    "COACHING_READ_SCOPE",
     "DEFAULT_ACCESS_KEY",
     "DEFAULT_SCOPES",
     "DEFAULT_SECRET",
     "DEFAULT_TOKEN",
+    "LIBRARY_READ_SCOPE",
+    "LOGS_READ_SCOPE",
+    "SCORECARDS_READ_SCOPE",
+    "STATS_INTERACTION_SCOPE",
+    "STATS_SCORECARDS_SCOPE",
+    "STATS_USER_ACTIONS_DETAILED_SCOPE",
+    "STATS_USER_ACTIONS_SCOPE",
+    "TRACKERS_READ_SCOPE",
     "USERS_READ_SCOPE",
+    "WORKSPACES_READ_SCOPE",
     "ConfigError",
     "EmulatorConfig",
 ]
@@ -35,6 +49,26 @@ CALLS_READ_BASIC_SCOPE = "api:calls:read:basic"
 CALLS_READ_EXTENSIVE_SCOPE = "api:calls:read:extensive"
 CALLS_READ_TRANSCRIPT_SCOPE = "api:calls:read:transcript"
 CALLS_READ_MEDIA_URL_SCOPE = "api:calls:read:media-url"
+STATS_INTERACTION_SCOPE = "api:stats:interaction"
+STATS_SCORECARDS_SCOPE = "api:stats:scorecards"
+STATS_USER_ACTIONS_SCOPE = "api:stats:user-actions"
+STATS_USER_ACTIONS_DETAILED_SCOPE = "api:stats:user-actions:detailed"
+WORKSPACES_READ_SCOPE = "api:workspaces:read"
+TRACKERS_READ_SCOPE = "api:settings:trackers:read"
+SCORECARDS_READ_SCOPE = "api:settings:scorecards:read"
+BRIEFS_READ_SCOPE = "api:ai-briefer:read"
+CALL_OUTCOMES_READ_SCOPE = "api:call-outcomes:read"
+LIBRARY_READ_SCOPE = "api:library:read"
+LOGS_READ_SCOPE = "api:logs:read"
+COACHING_READ_SCOPE = "api:coaching:read"
+CALL_USER_ACCESS_READ_SCOPE = "api:call-user-access:read"
+FLOWS_READ_SCOPE = "api:flows:read"
+TASKS_READ_SCOPE = "api:tasks:read"
+CRM_INTEGRATIONS_READ_SCOPE = "api:crm:integrations:read"
+CRM_SCHEMA_SCOPE = "api:crm:schema"
+CRM_GET_OBJECTS_SCOPE = "api:crm:get-objects"
+CRM_UPLOAD_SCOPE = "api:crm:upload"
+DATA_PRIVACY_READ_SCOPE = "api:data-privacy:read"
 #: Scopes granted by default: every scope an emulated route needs.
 DEFAULT_SCOPES = (
     USERS_READ_SCOPE,
@@ -42,6 +76,26 @@ DEFAULT_SCOPES = (
     CALLS_READ_EXTENSIVE_SCOPE,
     CALLS_READ_TRANSCRIPT_SCOPE,
     CALLS_READ_MEDIA_URL_SCOPE,
+    STATS_INTERACTION_SCOPE,
+    STATS_SCORECARDS_SCOPE,
+    STATS_USER_ACTIONS_SCOPE,
+    STATS_USER_ACTIONS_DETAILED_SCOPE,
+    WORKSPACES_READ_SCOPE,
+    TRACKERS_READ_SCOPE,
+    SCORECARDS_READ_SCOPE,
+    BRIEFS_READ_SCOPE,
+    CALL_OUTCOMES_READ_SCOPE,
+    LIBRARY_READ_SCOPE,
+    LOGS_READ_SCOPE,
+    COACHING_READ_SCOPE,
+    CALL_USER_ACCESS_READ_SCOPE,
+    FLOWS_READ_SCOPE,
+    TASKS_READ_SCOPE,
+    CRM_INTEGRATIONS_READ_SCOPE,
+    CRM_SCHEMA_SCOPE,
+    CRM_GET_OBJECTS_SCOPE,
+    CRM_UPLOAD_SCOPE,
+    DATA_PRIVACY_READ_SCOPE,
 )
 
 _SHARE_FIELDS = (
@@ -96,6 +150,9 @@ class EmulatorConfig:
         their transcript, their detailed content or both complete late.
     :param late_delay: Seconds after its end within which a late call is listed and complete (at least
         ``processing_delay``; Gong: days).
+    :param company_timezone: The company's time zone in Gong (IANA name, e.g. ``"America/Los_Angeles"``):
+        the stats endpoints take and give dates of its days (``fromDate``, ``toDate`` exclusive, not later
+        than its today).
     :param max_call_ids: Most ``filter.callIds`` / ``filter.primaryUserIds`` accepted by the calls' POST
         endpoints (more -> 400).
 
@@ -156,6 +213,7 @@ class EmulatorConfig:
     late_share: float = 0.15
     late_delay: float = 259_200.0
     max_call_ids: int = 1000
+    company_timezone: str = "UTC"
 
     access_key: str = DEFAULT_ACCESS_KEY
     secret: str = DEFAULT_SECRET
@@ -222,6 +280,12 @@ class EmulatorConfig:
             raise ConfigError("calls_from must be before calls_to")
         if self.clock is not None:
             _instant(self.clock, "clock")
+        try:
+            zoneinfo.ZoneInfo(self.company_timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"company_timezone must be an IANA time zone name, got {self.company_timezone!r}"
+            ) from None
         if self.fault_retry_after is not None:
             try:
                 validate_retry_after(self.fault_retry_after)

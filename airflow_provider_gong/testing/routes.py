@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from airflow_provider_gong.testing import config as scope
 from airflow_provider_gong.testing.asgi import Answer
 from airflow_provider_gong.testing.auth import check_scopes
 from airflow_provider_gong.testing.config import (
@@ -33,7 +34,19 @@ from airflow_provider_gong.testing.config import (
     USERS_READ_SCOPE,
 )
 from airflow_provider_gong.testing.inputs import Request
-from airflow_provider_gong.testing.resources import calls, users
+from airflow_provider_gong.testing.resources import (
+    access,
+    calls,
+    coaching,
+    crm,
+    engage,
+    library,
+    logs,
+    privacy,
+    settings,
+    stats,
+    users,
+)
 
 __all__ = [
     "MEDIA_URL_FLAG",
@@ -154,6 +167,152 @@ TABLE: tuple[Route, ...] = (
         "getCallTranscripts",
         (CALLS_READ_TRANSCRIPT_SCOPE,),
         calls.get_call_transcripts,
+    ),
+    Route(
+        "POST",
+        "/v2/stats/interaction",
+        "listInteractionStats",
+        (scope.STATS_INTERACTION_SCOPE,),
+        stats.list_interaction_stats,
+    ),
+    Route(
+        "POST",
+        "/v2/stats/activity/scorecards",
+        "listAnsweredScorecards",
+        (scope.STATS_SCORECARDS_SCOPE,),
+        stats.list_answered_scorecards,
+    ),
+    Route(
+        "POST",
+        "/v2/stats/activity/day-by-day",
+        "listMultipleUsersDayByDayActivity",
+        (scope.STATS_USER_ACTIONS_DETAILED_SCOPE,),
+        stats.list_multiple_users_day_by_day_activity,
+    ),
+    Route(
+        "POST",
+        "/v2/stats/activity/aggregate",
+        "listMultipleUsersAggregateActivity",
+        (scope.STATS_USER_ACTIONS_SCOPE,),
+        stats.list_multiple_users_aggregate_activity,
+    ),
+    Route(
+        "POST",
+        "/v2/stats/activity/aggregate-by-period",
+        "listMultipleUsersAggregateByPeriod",
+        (scope.STATS_USER_ACTIONS_SCOPE,),
+        stats.list_multiple_users_aggregate_by_period,
+    ),
+    Route(
+        "GET", "/v2/workspaces", "listWorkspaces", (scope.WORKSPACES_READ_SCOPE,), settings.list_workspaces
+    ),
+    Route(
+        "GET", "/v2/settings/trackers", "listTrackers", (scope.TRACKERS_READ_SCOPE,), settings.list_trackers
+    ),
+    Route(
+        "GET",
+        "/v2/settings/scorecards",
+        "listScorecards",
+        (scope.SCORECARDS_READ_SCOPE,),
+        settings.list_scorecards,
+    ),
+    Route("GET", "/v2/settings/briefs", "listBriefs", (scope.BRIEFS_READ_SCOPE,), settings.list_briefs),
+    Route(
+        "GET",
+        "/v2/call-outcomes",
+        "listCallOutcomes",
+        (scope.CALL_OUTCOMES_READ_SCOPE,),
+        settings.list_call_outcomes,
+    ),
+    Route(
+        "GET", "/v2/all-permission-profiles", "listPermissionProfile", (), settings.list_permission_profile
+    ),
+    Route("GET", "/v2/permission-profile", "getPermissionProfile", (), settings.get_permission_profile),
+    Route(
+        "GET",
+        "/v2/permission-profile/users",
+        "listPermissionProfileUsers",
+        (USERS_READ_SCOPE,),
+        settings.list_permission_profile_users,
+    ),
+    Route(
+        "GET",
+        "/v2/library/folders",
+        "getLibraryStructure",
+        (scope.LIBRARY_READ_SCOPE,),
+        library.get_library_structure,
+    ),
+    Route(
+        "GET",
+        "/v2/library/folder-content",
+        "getCallsInSpecificFolder",
+        (scope.LIBRARY_READ_SCOPE,),
+        library.get_calls_in_specific_folder,
+    ),
+    Route("GET", "/v2/logs", "listLogs", (scope.LOGS_READ_SCOPE,), logs.list_logs),
+    Route("GET", "/v2/coaching", "listUsers_1", (scope.COACHING_READ_SCOPE,), coaching.list_coaching),
+    Route(
+        "POST",
+        "/v2/calls/users-access",
+        "getUsersAccessToCalls",
+        (scope.CALL_USER_ACCESS_READ_SCOPE,),
+        access.get_users_access_to_calls,
+    ),
+    Route("GET", "/v2/flows", "listFlows", (scope.FLOWS_READ_SCOPE,), engage.list_flows),
+    Route(
+        "GET", "/v2/flows/folders", "listFlowsFolders", (scope.FLOWS_READ_SCOPE,), engage.list_flows_folders
+    ),
+    Route("POST", "/v2/flows/steps", "getFlowSteps", (scope.FLOWS_READ_SCOPE,), engage.get_flow_steps),
+    Route(
+        "POST",
+        "/v2/flows/prospects",
+        "getProspectsAssignedFlows",
+        (scope.FLOWS_READ_SCOPE,),
+        engage.get_prospects_assigned_flows,
+    ),
+    Route(
+        "GET",
+        "/v2/flows/prospects/bulk-assignments/{id}",
+        "getFlowProspectsBulkAssignment",
+        (scope.FLOWS_READ_SCOPE,),
+        engage.get_flow_prospects_bulk_assignment,
+    ),
+    Route("POST", "/v2/tasks", "listTasks", (scope.TASKS_READ_SCOPE,), engage.list_tasks),
+    Route(
+        "GET",
+        "/v2/crm/integrations",
+        "listGenericCrmIntegration",
+        (scope.CRM_INTEGRATIONS_READ_SCOPE,),
+        crm.list_generic_crm_integration,
+    ),
+    Route(
+        "GET",
+        "/v2/crm/entity-schema",
+        "listCrmSchemaFields",
+        (scope.CRM_SCHEMA_SCOPE,),
+        crm.list_crm_schema_fields,
+    ),
+    Route("GET", "/v2/crm/entities", "getCrmObjects", (scope.CRM_GET_OBJECTS_SCOPE,), crm.get_crm_objects),
+    Route(
+        "GET",
+        "/v2/crm/request-status",
+        "getRequestStatus",
+        (scope.CRM_UPLOAD_SCOPE,),
+        crm.get_request_status,
+    ),
+    Route(
+        "GET",
+        "/v2/data-privacy/data-for-email-address",
+        "findAllReferencesToEmailAddress",
+        (scope.DATA_PRIVACY_READ_SCOPE,),
+        privacy.find_all_references_to_email_address,
+    ),
+    Route(
+        "GET",
+        "/v2/data-privacy/data-for-phone-number",
+        "findAllReferencesToPhoneNumber",
+        (scope.DATA_PRIVACY_READ_SCOPE,),
+        privacy.find_all_references_to_phone_number,
     ),
 )
 

@@ -53,6 +53,9 @@ SETTING_NAMES = (
     "gongConnectEnabled",
 )
 
+#: Names the settings history gives a setting where they differ from the user's ``settings`` (Gong's spec).
+HISTORY_NAMES = {"telephonyCallsImported": "callsImported"}
+
 _FIRST_NAMES = (
     "Ada", "Alan", "Grace", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Frances", "Edsger",
     "Radia", "Donald", "Hedy", "Tim", "Katherine", "Guido", "Sophie", "Bjarne", "Anita", "John",
@@ -405,7 +408,11 @@ class UserDirectory:
             phone = f"+1 415-555-{rng.randrange(10000):04d}"
         extension = str(rng.randrange(100, 9999)) if phone is not None and rng.random() < 0.25 else None
 
-        providers = [] if rng.random() < 0.2 else sorted(rng.sample(_PROVIDERS, rng.randint(1, 3)))
+        names = [] if rng.random() < 0.2 else sorted(rng.sample(_PROVIDERS, rng.randint(1, 3)))
+        default = rng.randrange(len(names)) if names else -1
+        providers = [
+            {"provider": name, "isDefault": position == default} for position, name in enumerate(names)
+        ]
 
         return {
             "id": user_id,
@@ -432,7 +439,8 @@ class UserDirectory:
     def settings_history(self, index: int) -> list[dict[str, Any]]:
         """Build the settings history of the user at ``index``: a few changes, oldest first.
 
-        The last change of each setting matches the user's current ``settings`` value.
+        The last change of each setting matches the user's current ``settings`` value (the history names
+        ``telephonyCallsImported`` ``callsImported``, as Gong's spec does: see :data:`HISTORY_NAMES`).
 
         :param index: Position of the user in the emulator's order.
         """
@@ -454,6 +462,7 @@ class UserDirectory:
         history = [entry for _, _, entry in changes]
         for entry in history:
             entry["time"] = format_gong_time(entry["time"])
+            entry["setting"] = HISTORY_NAMES.get(entry["setting"], entry["setting"])
         return history
 
 

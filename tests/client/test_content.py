@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from gong_spec import SPEC
 
 from airflow_provider_gong.client.content import EXPOSED_FIELDS, content_selector, requests_media
 
-SPEC = json.loads((Path(__file__).parents[1] / "data" / "gong-openapi.json").read_text(encoding="utf-8"))
 SCHEMAS = SPEC["components"]["schemas"]
 
 

@@ -7,16 +7,15 @@ from the ``GET /_emulator/calls`` ground truth.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from gong_spec import SPEC
 
 from airflow_provider_gong.testing import GongEmulator
 from airflow_provider_gong.testing.calls import (
@@ -33,8 +32,7 @@ from airflow_provider_gong.testing.config import (
 )
 from airflow_provider_gong.testing.users import format_gong_time, parse_gong_time
 
-_SPEC = json.loads((Path(__file__).parents[1] / "data" / "gong-openapi.json").read_text(encoding="utf-8"))
-SCHEMAS: dict[str, Any] = _SPEC["components"]["schemas"]
+SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
 #: Keys the emulator sends beyond the spec's schemas: Gong's deprecated ``pointsOfInterest`` (always null),
 #: which the request's ``CallContent`` still offers but ``ContentDto`` no longer declares.
 EXTRA_KEYS = {"ContentDto": {"pointsOfInterest"}}
@@ -552,7 +550,7 @@ def _external_call(gong: Any) -> str:
     for call in truth(gong)["calls"]:
         record = _one(gong, call["id"], {"context": "Basic"})
         if record["context"] and record["metaData"]["media"] == "Video":
-            return call["id"]
+            return str(call["id"])
     raise AssertionError("no external video call")
 
 
