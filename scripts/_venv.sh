@@ -61,5 +61,10 @@ install_airflow() {  # Airflow alone (what takes long); safe to run for several 
 
 install_project() {  # $1: extras, e.g. "[dev]" or "": the project, editable (it writes into $ROOT)
   echo "==> installing airflow-provider-gong$1 with Airflow $AIRFLOW_VERSION into $VENV"
-  pip_install -e "$ROOT$1"
+  # The editable build writes its metadata into $ROOT: one build at a time (CI runs two legs at once).
+  if command -v flock >/dev/null; then
+    (flock 9 && pip_install -e "$ROOT$1") 9>"$ROOT/.install.lock"
+  else
+    pip_install -e "$ROOT$1"
+  fi
 }
