@@ -14,7 +14,7 @@ from airflow_provider_gong.testing.__main__ import _config, build_parser, main
 from airflow_provider_gong.testing.calls import CONTENT_FIELDS, ContentSelector
 from airflow_provider_gong.testing.config import DEFAULT_SCOPES
 from airflow_provider_gong.testing.launch import EmulatorProcess
-from airflow_provider_gong.testing.routes import MEDIA_URL_FLAG, FlagScope
+from airflow_provider_gong.testing.routes import MEDIA_URL_FLAG, TABLE, FlagScope
 from airflow_provider_gong.testing.users import parse_gong_time
 
 NOVEMBER = (parse_gong_time("2026-11-01T00:00:00Z"), parse_gong_time("2026-12-01T00:00:00Z"))
@@ -115,17 +115,19 @@ def test_calls_settings_defaults() -> None:
     )
     assert (config.processing_delay, config.late_share, config.late_delay) == (3600.0, 0.15, 259_200.0)
     assert config.max_call_ids == 1000
-    assert (
-        config.scopes
-        == list(DEFAULT_SCOPES)
-        == [
-            "api:users:read",
-            "api:calls:read:basic",
-            "api:calls:read:extensive",
-            "api:calls:read:transcript",
-            "api:calls:read:media-url",
-        ]
-    )
+    # Every scope a route of the emulator needs, the users and calls ones first (as 0.1 listed them).
+    assert config.scopes == list(DEFAULT_SCOPES)
+    assert config.scopes[:5] == [
+        "api:users:read",
+        "api:calls:read:basic",
+        "api:calls:read:extensive",
+        "api:calls:read:transcript",
+        "api:calls:read:media-url",
+    ]
+    assert set(config.scopes) == {scope for route in TABLE for scope in route.scopes} | {
+        "api:calls:read:media-url"
+    }
+    assert len(set(config.scopes)) == len(config.scopes)
     assert config.calls_window() == NOVEMBER
     assert abs(config.now() - time.time()) < 5
     assert EmulatorConfig(clock="2026-12-10T01:00:00+01:00").now() == SETTLED

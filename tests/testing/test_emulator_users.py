@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 from airflow_provider_gong.testing import UserDirectory, generate_users
-from airflow_provider_gong.testing.users import EXAMPLE_USER_IDS, format_gong_time, parse_gong_time
+from airflow_provider_gong.testing.users import (
+    EXAMPLE_USER_IDS,
+    HISTORY_NAMES,
+    format_gong_time,
+    parse_gong_time,
+)
 
 USER_FIELDS = {
     "id",
@@ -68,7 +73,10 @@ def test_every_field_of_the_user_object() -> None:
         if languages:
             assert sum(language["primary"] for language in languages) == 1
             assert all(BCP47.fullmatch(language["language"]) for language in languages)
-        assert all(isinstance(provider, str) for provider in user["conferencingProviders"])
+        providers = user["conferencingProviders"]
+        assert all(set(provider) == {"provider", "isDefault"} for provider in providers)
+        assert all(isinstance(provider["provider"], str) for provider in providers)
+        assert [provider["isDefault"] for provider in providers].count(True) == (1 if providers else 0)
         assert all(url.startswith("https://") for url in user["personalMeetingUrls"])
 
 
@@ -121,7 +129,10 @@ def test_settings_history_is_deterministic_and_ends_with_current_values() -> Non
         for entry in history:
             assert set(entry) == {"setting", "value", "time"}
             last[entry["setting"]] = entry["value"]
-        assert all(current[name] == value for name, value in last.items())
+        # The history names a setting as Gong's spec does (``callsImported``), the user's settings otherwise.
+        names = {HISTORY_NAMES.get(name, name): name for name in current}
+        assert set(last) <= set(names)
+        assert all(current[names[name]] == value for name, value in last.items())
 
 
 def test_hundred_thousand_users_are_cheap() -> None:
