@@ -235,7 +235,8 @@ class Endpoint:
         """
         The query parameters and the JSON body of the cheapest call of this endpoint (a probe).
 
-        :param now: The current time (UTC); a required window becomes the hour before it.
+        :param now: The current time (UTC); a required window becomes the hour before it (for dates: the
+            day before yesterday, UTC).
         :raises GongConfigError: when the endpoint cannot be probed (see :attr:`probeable`).
         """
         if not self.probeable:
@@ -244,9 +245,12 @@ class Endpoint:
         if self.window is not None:
             start, end = self.window
             end_at = now.replace(microsecond=0)
-            if self.window_kind == "date":  # the day before today, Gong's smallest window of dates
-                inputs[start] = (end_at.date() - timedelta(days=1)).isoformat()
-                inputs[end] = end_at.date().isoformat()
+            if self.window_kind == "date":
+                # Gong's smallest window of dates, ending on yesterday (UTC): Gong refuses a toDate after
+                # the company's today, and UTC's yesterday is no later than today in any time zone.
+                yesterday = end_at.date() - timedelta(days=1)
+                inputs[start] = (yesterday - timedelta(days=1)).isoformat()
+                inputs[end] = yesterday.isoformat()
             else:
                 inputs[start] = (end_at - PROBE_WINDOW).isoformat()
                 inputs[end] = end_at.isoformat()

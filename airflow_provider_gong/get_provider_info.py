@@ -40,6 +40,7 @@ def get_provider_info() -> dict[str, Any]:
                     f"{_MODULE}.operators.users",
                     f"{_MODULE}.operators.calls",
                     f"{_MODULE}.operators.transcripts",
+                    f"{_MODULE}.operators.fetch",
                 ],
             }
         ],

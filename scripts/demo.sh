@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The demo: set up .venv, then run example_dags/example_gong_users.py and example_gong_calls.py in a real
-# Airflow 3.3.2 (another
-# supported one with AIRFLOW_VERSION, e.g. AIRFLOW_VERSION=2.11.2, in .venv-airflow-<version>)
-# (`airflow db migrate` in a temporary AIRFLOW_HOME, then `airflow dags test`) against the bundled
-# Gong emulator, and print the report of the DAG's last task, where the data came from and how many Gong
-# calls the run made (the emulator counts them: GET /_emulator/stats).
+# The demo: set up .venv, then run example_dags/example_gong_users.py, example_gong_calls.py and
+# example_gong_fetch.py in a real Airflow 3.3.2 (another supported one with AIRFLOW_VERSION, e.g.
+# AIRFLOW_VERSION=2.11.2, in .venv-airflow-<version>) (`airflow db migrate` in a temporary AIRFLOW_HOME,
+# then `airflow dags test`) against the bundled Gong emulator, and print the report of each DAG's last
+# task, where the data came from and how many Gong calls the run made (the emulator counts them:
+# GET /_emulator/stats).
 # The calls DAG runs for two days in a row, the emulator's clock moving on between them, and the script shows
 # the calls and transcripts Gong finished late that the second day's lookback caught, and the lake it wrote.
+# The fetch DAG loads workspaces, trackers and daily activity by the company's dates (GONG_COMPANY_TIMEZONE,
+# default America/New_York).
 # With AIRFLOW_CONN_GONG_DEFAULT set, it talks to that Gong instead (ids to fetch: GONG_DEMO_USER_IDS="1,2";
-# the calls DAG then loads yesterday, once).
+# the calls and fetch DAGs then load yesterday, once).
 source "$(dirname "$0")/_venv.sh"
 install_project ""
 
@@ -109,19 +111,21 @@ fi
 # ---------------------------------------------------------------------------------------- calls and transcripts
 LAKE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/gong-demo-lake.XXXXXX")"
 export GONG_EXAMPLE_LAKE="file://$LAKE_DIR"
-run_calls_dag() {  # $1: the run's logical date (the day after the day it loads); $2: a title
-  echo "==> $2: airflow dags test example_gong_calls $1"
+run_example_dag() {  # $1: DAG id; $2: logical date; $3: log file; $4, $5: its report's first and last lines
   set +e
-  "$VENV/bin/airflow" dags test example_gong_calls "$1" >"$AIRFLOW_HOME/calls-$1.log" 2>&1
+  "$VENV/bin/airflow" dags test "$1" "$2" >"$3" 2>&1
   STATUS=$?
   set -e
-  if [ "$STATUS" -ne 0 ] || ! grep -q "Gong calls load report:" "$AIRFLOW_HOME/calls-$1.log"; then
-    grep -v 'MaskSecret(value=' "$AIRFLOW_HOME/calls-$1.log" | tail -80 >&2
-    echo "==> the calls DAG run failed (exit $STATUS); full log above" >&2
+  if [ "$STATUS" -ne 0 ] || ! grep -q "$4" "$3"; then
+    grep -v 'MaskSecret(value=' "$3" | tail -80 >&2
+    echo "==> the run of $1 failed (exit $STATUS); full log above" >&2
     exit 1
   fi
-  grep -v 'MaskSecret(value=' "$AIRFLOW_HOME/calls-$1.log" | sed -n '/Gong calls load report:/,/Gong calls: [0-9]/p' |
-    sed -E 's/^.*\] //; s/^\{[^}]*\} [A-Z]+ - //; s/^/    /'
+  grep -v 'MaskSecret(value=' "$3" | sed -n "/$4/,/$5/p" | sed -E 's/^.*\] //; s/^\{[^}]*\} [A-Z]+ - //; s/^/    /'
+}
+run_calls_dag() {  # $1: the run's logical date (the day after the day it loads); $2: a title
+  echo "==> $2: airflow dags test example_gong_calls $1"
+  run_example_dag example_gong_calls "$1" "$AIRFLOW_HOME/calls-$1.log" "Gong calls load report:" "Gong calls: [0-9]"
 }
 lake_counts() {  # per partition of the lake: each record's id and a digest of its content, as JSON
   "$VENV/bin/python" - "$LAKE_DIR" <<'PY'
@@ -176,5 +180,14 @@ else
   TODAY="$("$VENV/bin/python" -c 'import datetime; print(datetime.datetime.now(datetime.UTC).date().isoformat())')"
   run_calls_dag "$TODAY" "yesterday's calls and transcripts from your Gong"
 fi
+# ---------------------------------------------------------------------------------------- any endpoint
+# Workspaces and trackers whole, and daily activity statistics by the company's dates (New York here).
+export GONG_COMPANY_TIMEZONE="${GONG_COMPANY_TIMEZONE:-America/New_York}"
+if [ -n "$EMULATOR_PID" ]; then FETCH_DATE=2026-11-21; else FETCH_DATE="$TODAY"; fi
+echo "==> any Gong endpoint: airflow dags test example_gong_fetch $FETCH_DATE (workspaces, trackers, and daily"
+echo "    activity by the dates of the company's time zone, $GONG_COMPANY_TIMEZONE)"
+run_example_dag example_gong_fetch "$FETCH_DATE" "$AIRFLOW_HOME/fetch.log" "Gong fetch report:" \
+  "Gong calls for activity:"
+[ -z "$EMULATOR_PID" ] || emulator_stats
 echo "==> what landed where: $LAKE_DIR (kept; delete it when done)"
 (cd "$LAKE_DIR" && find . -name '*.jsonl' | sort | sed 's|^\./|    |' | head -40)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from gong_spec import OPERATIONS, SPEC
@@ -257,16 +258,29 @@ def test_window_inputs_may_wait_for_an_operator_to_fill_them() -> None:
         stats.check_inputs({"filter": {"userIds": [1, "x"]}}, window_given=False)
 
 
-def test_a_date_window_probe_asks_for_yesterday() -> None:
+def test_a_date_window_probe_asks_for_the_day_before_yesterday() -> None:
     now = datetime(2026, 12, 1, 10, 30, tzinfo=UTC)
     params, body = ENDPOINTS["listInteractionStats"].probe_request(now)
     assert params is None
-    assert body == {"filter": {"fromDate": "2026-11-30", "toDate": "2026-12-01"}}
+    assert body == {"filter": {"fromDate": "2026-11-29", "toDate": "2026-11-30"}}
     assert ENDPOINTS["listLogs"].probe_request(now)[0] == {
         "logType": "AccessLog",
         "fromDateTime": "2026-12-01T09:30:00+00:00",
         "toDateTime": "2026-12-01T10:30:00+00:00",
     }
+
+
+@pytest.mark.parametrize(
+    "zone", ["Etc/GMT+12", "Pacific/Pago_Pago", "America/Los_Angeles", "UTC", "Pacific/Kiritimati"]
+)
+def test_a_date_window_probe_is_never_past_the_companys_today(zone: str) -> None:
+    """Gong refuses a toDate after today in the company's zone, whichever zone and hour the probe runs at."""
+    for hour in range(0, 24 * 3, 1):
+        now = datetime(2026, 11, 30, tzinfo=UTC) + timedelta(hours=hour, minutes=59)
+        _, body = ENDPOINTS["listMultipleUsersDayByDayActivity"].probe_request(now)
+        assert body is not None
+        today = now.astimezone(ZoneInfo(zone)).date()
+        assert date.fromisoformat(body["filter"]["toDate"]) <= today, (zone, now)
 
 
 @pytest.mark.parametrize(

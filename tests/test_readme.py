@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -84,17 +85,13 @@ def readme_connection(url: str, readme_port: int) -> str:
     return json.dumps(conn)
 
 
-def test_the_gonghook_example_runs_as_pasted_against_the_readmes_emulator(
-    readme_emulator: tuple[str, int], tmp_path: Path
-) -> None:
+def run_hook_snippet(title: str, shown: str, readme_emulator: tuple[str, int], tmp_path: Path) -> Any:
+    """Run the section's ``GongHook`` snippet unchanged against the README's emulator; return what the
+    appended ``shown`` expression (reading only what the snippet left behind) printed, as JSON.
+    """
     url, readme_port = readme_emulator
-    [snippet] = [b for b in blocks(section("GongHook"), "python") if "GongHook(" in b]
-    # Only read what the snippet left behind; the snippet itself runs unchanged.
-    check = (
-        "\nimport json as _json\n"
-        f"print({CHECK!r} + _json.dumps({{'users': [u['id'] for u in users], "
-        "'ok': ok, 'message': message}))\n"
-    )
+    [snippet] = [b for b in blocks(section(title), "python") if "GongHook(" in b]
+    check = f"\nimport json as _json\nprint({CHECK!r} + _json.dumps({shown}))\n"
     proc = subprocess.run(
         [sys.executable, "-c", snippet + check],
         cwd=tmp_path,
@@ -106,10 +103,17 @@ def test_the_gonghook_example_runs_as_pasted_against_the_readmes_emulator(
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     [line] = [line for line in proc.stdout.splitlines() if line.startswith(CHECK)]
-    result = json.loads(line[len(CHECK) :])
+    return json.loads(line[len(CHECK) :])
+
+
+def test_the_gonghook_example_runs_as_pasted_against_the_readmes_emulator(
+    readme_emulator: tuple[str, int], tmp_path: Path
+) -> None:
+    shown = "{'users': [u['id'] for u in users], 'ok': ok, 'message': message}"
+    result = run_hook_snippet("GongHook", shown, readme_emulator, tmp_path)
     assert result["users"] == ["234599484848423", "987"]
     assert result["ok"] is True, result["message"]
-    assert url in result["message"]
+    assert readme_emulator[0] in result["message"]
 
 
 def test_every_python_command_says_which_python() -> None:
@@ -145,30 +149,18 @@ def test_the_endpoints_table_is_the_registrys() -> None:
     ("title", "names"),
     [
         ("Calls, detailed calls and transcripts", ["calls", "call", "by_id", "transcripts"]),
+        ("Every Gong read endpoint", ["workspaces", "logs", "activity", "scorecards", "outcomes"]),
     ],
 )
 def test_the_hook_snippets_run_as_pasted_against_the_emulator(
     readme_emulator: tuple[str, int], tmp_path: Path, title: str, names: list[str]
 ) -> None:
-    url, readme_port = readme_emulator
-    [snippet] = [b for b in blocks(section(title), "python") if "GongHook(" in b]
-    # Only read what the snippet left behind (iterators are drained here); the snippet runs unchanged.
-    check = (
-        "\nimport json as _json\n"
-        f"_got = {{name: globals()[name] for name in {names!r}}}\n"
-        "_got = {k: (v if isinstance(v, (dict, list)) else list(v)) for k, v in _got.items()}\n"
-        f"print({CHECK!r} + _json.dumps({{k: len(v) for k, v in _got.items()}}))\n"
+    # Iterators the snippet left behind are drained here.
+    shown = (
+        f"{{name: (v if isinstance(v, (dict, list)) else list(v)) for name in {names!r} "
+        "for v in [globals()[name]]}"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", snippet + check],
-        cwd=tmp_path,
-        env=clean_env(tmp_path, AIRFLOW_CONN_GONG_DEFAULT=readme_connection(url, readme_port)),
-        capture_output=True,
-        text=True,
-        timeout=150,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    [line] = [line for line in proc.stdout.splitlines() if line.startswith(CHECK)]
-    sizes = json.loads(line[len(CHECK) :])
+    got = run_hook_snippet(title, shown, readme_emulator, tmp_path)
+    sizes = {name: len(value) for name, value in got.items()}
+    assert sorted(sizes) == sorted(names)
     assert all(size > 0 for size in sizes.values()), sizes  # every call answered something

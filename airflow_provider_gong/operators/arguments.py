@@ -96,7 +96,14 @@ def index_prefix(map_index: int) -> str:
 
 
 def rendered_to_nothing(
-    task_id: str, name: str, source: str, value: object, map_index: int = -1, noun: str | None = None
+    task_id: str,
+    name: str,
+    source: str,
+    value: object,
+    map_index: int = -1,
+    noun: str | None = None,
+    *,
+    empty: tuple[str, str] | None = None,
 ) -> ValueError:
     """
     The error for a templated argument that rendered to nothing.
@@ -107,9 +114,15 @@ def rendered_to_nothing(
     :param value: What it rendered to.
     :param map_index: The task instance's map index (``-1``: not mapped).
     :param noun: The record (``"user"``) when ``name`` holds ids of them; ``None`` for ``fields``.
+    :param empty: What ``None`` means for ``name`` and what to give instead, when neither ids nor
+        ``fields`` (e.g. ``("no inputs", "else give the inputs as a dict")``).
     """
-    meaning = f"every {noun}" if noun else "every key"
-    instead = f"[] fetches no {noun}" if noun else "or list the keys"
+    if empty is not None:
+        meaning, instead = empty
+    elif noun:
+        meaning, instead = f"every {noun}", f"[] fetches no {noun}"
+    else:
+        meaning, instead = "every key", "or list the keys"
     return ValueError(
         f"{task_id}: {index_prefix(map_index)}{name} {source} rendered to {value!r} "
         f"({_why_nothing(value, noun)}): did an upstream task return nothing? A rendered value must not "

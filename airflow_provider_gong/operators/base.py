@@ -110,10 +110,10 @@ class BaseGongFetchOperator(BaseOperator):
     """
 
     #: What one record is, and many, for messages, logs and the XCom keys of the parts.
-    record_noun: ClassVar[str] = "record"
-    record_plural: ClassVar[str] = "records"
+    record_noun: str = "record"
+    record_plural: str = "records"
     #: Where a record keeps its id, key by key from the top (e.g. ``("metaData", "id")``).
-    id_path: ClassVar[tuple[str, ...]] = ("id",)
+    id_path: tuple[str, ...] = ("id",)
     #: A few top-level keys of a record, named in messages about ``fields``.
     known_keys: ClassVar[tuple[str, ...]] = ()
     #: The argument holding the ids to fetch (``None``: the operator has none).
@@ -412,6 +412,10 @@ class BaseGongFetchOperator(BaseOperator):
             return FileSink(
                 plan.output, progress, ids_aside=ids_aside, record_id=self.record_id, noun=self.record_plural
             )
+        return self._xcom_sink(context, progress, ids_aside=ids_aside)
+
+    def _xcom_sink(self, context: Context, progress: Mapping[str, Any], *, ids_aside: bool) -> XComSink:
+        """The records returned through XCom, kept in XCom parts across a deferral."""
         return XComSink(
             context,
             progress,

@@ -173,7 +173,7 @@ class GongCallsOperator(BaseGongIncrementalOperator):
             "(ISO-8601 date-times expected)"
         )
 
-    def inputs(self) -> list[Any]:
+    def fetch_inputs(self) -> list[Any]:
         """The content selector: a resume applies to the same one only."""
         return [self._selector()]
 

@@ -61,7 +61,9 @@ class BaseGongIncrementalOperator(BaseGongFetchOperator):
     """
 
     #: The file of each day partition, e.g. ``calls.jsonl``.
-    partition_file: ClassVar[str] = "records.jsonl"
+    partition_file: str = "records.jsonl"
+    #: Whether ``output_path`` must be given (a subclass that also returns records to XCom says no).
+    output_required: ClassVar[bool] = True
     template_fields: Sequence[str] = ("fields", "output_path", "from_datetime", "to_datetime", "workspace_id")
 
     def __init__(
@@ -80,7 +82,9 @@ class BaseGongIncrementalOperator(BaseGongFetchOperator):
     ) -> None:
         # Two runs of this task writing the same partitions at once: Airflow never starts them.
         kwargs.setdefault("max_active_tis_per_dag", 1)
-        if output_path is None or (isinstance(output_path, str) and not output_path.strip()):
+        if self.output_required and (
+            output_path is None or (isinstance(output_path, str) and not output_path.strip())
+        ):
             raise ValueError(
                 f"{kwargs.get('task_id')}: output_path is required: the folder of the day partitions, e.g. "
                 f"'s3://bucket/gong/{self.record_plural}' or 'file:///data/gong/{self.record_plural}'"
@@ -127,9 +131,13 @@ class BaseGongIncrementalOperator(BaseGongFetchOperator):
         """What a record holds where its day is read, for the error when it cannot be placed."""
         return "no time of its own"
 
-    def inputs(self) -> list[Any]:
+    def fetch_inputs(self) -> list[Any]:
         """The subclass's own inputs that shape the fetch (a resume is refused for other inputs)."""
         return []
+
+    def partition_days(self, window: LoadWindow) -> list[date]:
+        """Every day the load rewrites, in order (default: the window's UTC days, the lookback included)."""
+        return window.days
 
     # ------------------------------------------------------------------------------ Airflow's entry points
 
@@ -206,7 +214,7 @@ class BaseGongIncrementalOperator(BaseGongFetchOperator):
             raise RuntimeError("the window is resolved before the fetch is prepared")
         workspace_id = self._workspace(self.workspace_id)
         plan = self.segments(window, workspace_id)
-        digest = fingerprint(type(self).__name__, window.to_json(), workspace_id, self.inputs())
+        digest = fingerprint(type(self).__name__, window.to_json(), workspace_id, self.fetch_inputs())
 
         def fetch(hook: GongHook, resume: Resume, known_ids: KnownIds | None) -> Iterable[dict[str, Any]]:
             resume.check(digest)
@@ -253,7 +261,8 @@ class BaseGongIncrementalOperator(BaseGongFetchOperator):
                 detail=f"{self.record_noun} {self.record_id(record)} has no start time to place it in a day: "
                 f"{self.describe_start(record)}",
             )
-        if not self._window.first_day <= day <= self._window.last_day:
+        days = self.partition_days(self._window)
+        if not days[0] <= day <= days[-1]:
             self._outside += 1
             return
         sink.add_to(day, kept, self.record_id(record))
@@ -278,7 +287,7 @@ class BaseGongIncrementalOperator(BaseGongFetchOperator):
         return _LoadSink(
             plan.output,
             self.partition_file,
-            window.days,
+            self.partition_days(window),
             progress,
             lock=self._lock(context, plan.output),
             noun=self.record_plural,
