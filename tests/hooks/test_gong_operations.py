@@ -184,3 +184,25 @@ def test_every_operation_works_through_the_hook(
     ids = [endpoint.record_id(record) for record in records]
     known = [uid for uid in ids if uid is not None]
     assert len(known) == len(set(known))  # each record once
+
+
+PAGED = sorted(operation_id for operation_id, endpoint in ENDPOINTS.items() if endpoint.paged)
+
+
+@pytest.mark.parametrize("operation_id", PAGED)
+def test_every_paged_operation_follows_gongs_cursor_page_by_page(
+    gong_emulator: GongEmulator, gong_emulator_connection: str, operation_id: str
+) -> None:
+    """Small pages give the same records, in order, as big ones: the cursor is followed to the end."""
+    hook = GongHook(gong_conn_id=gong_emulator_connection)
+    inputs = CASES[operation_id](hook, gong_emulator)
+    whole = list(hook.iter_records(operation_id, **inputs))
+    page_size = max(1, -(-len(whole) // 4))  # about four pages
+    gong_emulator.configure(page_size=page_size)
+    gong_emulator.reset()
+    paged = list(hook.iter_records(operation_id, **inputs))
+    assert paged == whole
+    endpoint = ENDPOINTS[operation_id]
+    route = f"{endpoint.method} {endpoint.path}"
+    calls = sum(gong_emulator.stats()["by_endpoint"][route].values())
+    assert calls == max(1, -(-len(whole) // page_size)), "one call per page, none repeated"
