@@ -34,8 +34,13 @@ DEFAULT_PROBE_ENDPOINT = "listUsers"
 
 USERS_SCOPE = "api:users:read"
 CALLS_BASIC_SCOPE = "api:calls:read:basic"
-_NO_USERS = "no users found corresponding to the provided filters"
-_NO_CALLS = "no calls found corresponding to the provided filters"
+# Gong's texts of the 404s that mean "nothing matched" (lower case; a 404 whose text holds one is an empty
+# result): what Gong sends (gong-api.md) and what its spec's 404 descriptions say.
+_NO_USERS = ("no users found corresponding to the provided filters",)
+_NO_CALLS = (
+    "no calls found corresponding to the provided filters",
+    "no calls found for the specified period",
+)
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,9 @@ class Endpoint:
     :param record_key: The key that holds the one record of a single-record answer (e.g. ``"user"``).
     :param id_field: Where a record's id is, dotted for nested keys (``"metaData.id"``).
     :param id_filter: The key of the body's ``filter`` that takes a list of ids (e.g. ``"userIds"``).
-    :param not_found: Gong's text (lower case) of the 404 that means "nothing matched": an empty
-        result, never a failure. Any other 404 is an error.
+    :param not_found: Gong's texts (lower case) of the 404s that mean "nothing matched" (a quiet day of
+        stats or logs, a filter matching nothing): an empty result, never a failure. Any other 404 (an
+        unknown workspace, user or call) is an error.
     :param paged: Whether answers carry ``records.cursor`` and more pages may follow.
     :param window: Gong's names of the endpoint's window (from, to), if it takes one: query parameters of
         a GET, keys of the body's ``filter`` of a POST.
@@ -74,7 +80,7 @@ class Endpoint:
     record_key: str | None = None
     id_field: str | None = "id"
     id_filter: str | None = None
-    not_found: str | None = None
+    not_found: tuple[str, ...] = ()
     paged: bool = False
     window: tuple[str, str] | None = None
     window_kind: Literal["datetime", "date"] = "datetime"
@@ -228,8 +234,7 @@ class Endpoint:
 
         :param error: The 404.
         """
-        known = self.not_found
-        return known is not None and any(known in message.lower() for message in error.errors)
+        return any(known in message.lower() for known in self.not_found for message in error.errors)
 
     def probe_request(self, now: datetime) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """
@@ -342,7 +347,7 @@ ENDPOINTS: Mapping[str, Endpoint] = _registry(
         noun="user",
         records_key="users",
         id_filter="userIds",
-        not_found=_NO_USERS,
+        not_found=(*_NO_USERS, "no calls found for the specified period"),
         paged=True,
         probe_inputs={"includeAvatars": False},
         inputs=(
@@ -466,7 +471,7 @@ ENDPOINTS: Mapping[str, Endpoint] = _registry(
         noun="user",
         records_key="peopleInteractionStats",
         id_field="userId",
-        not_found=_NO_USERS,
+        not_found=(*_NO_USERS, "no stats found"),
         paged=True,
         window=("fromDate", "toDate"),
         window_kind="date",
@@ -480,6 +485,7 @@ ENDPOINTS: Mapping[str, Endpoint] = _registry(
         noun="answered scorecard",
         records_key="answeredScorecards",
         id_field="answeredScorecardId",
+        not_found=(*_NO_USERS, "answered scorecards not found"),
         paged=True,
         window=("reviewFromDate", "reviewToDate"),
         window_kind="date",
@@ -567,6 +573,7 @@ ENDPOINTS: Mapping[str, Endpoint] = _registry(
         noun="scorecard",
         records_key="scorecards",
         id_field="scorecardId",
+        not_found=("scorecards not found",),
     ),
     Endpoint(
         "listBriefs",
@@ -586,6 +593,7 @@ ENDPOINTS: Mapping[str, Endpoint] = _registry(
         noun="folder",
         records_key="folders",
         inputs=(_WORKSPACE,),
+        not_found=("no folders found",),
     ),
     Endpoint(
         "getCallsInSpecificFolder",
@@ -620,6 +628,7 @@ ENDPOINTS: Mapping[str, Endpoint] = _registry(
         noun="log entry",
         records_key="logEntries",
         id_field=None,
+        not_found=("no logs found",),
         paged=True,
         window=("fromDateTime", "toDateTime"),
         inputs=(

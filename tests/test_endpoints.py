@@ -306,3 +306,40 @@ def test_a_text_path_parameter_is_quoted_not_trusted() -> None:
     assert bulk.url_path(id="../x") == "/v2/flows/prospects/bulk-assignments/..%2Fx"
     with pytest.raises(ValueError, match="non-empty"):
         bulk.url_path(id=" ")
+
+
+#: Operations whose spec-documented 404 means a range or filter with nothing in it (an empty result).
+EMPTY_404 = [
+    "listCalls",
+    "listCallsExtensive",
+    "getCallTranscripts",
+    "listMultipleUsers",
+    "listInteractionStats",
+    "listAnsweredScorecards",
+    "listScorecards",
+    "getLibraryStructure",
+    "listLogs",
+]
+
+
+@pytest.mark.parametrize("operation_id", EMPTY_404)
+def test_the_404_gongs_spec_documents_for_nothing_found_is_an_empty_result(operation_id: str) -> None:
+    """A quiet day of stats or logs is Gong's 404 (its spec's words): the listing is then empty, no error."""
+    _, _, operation = OPERATIONS[operation_id]
+    documented = operation["responses"]["404"]["description"]
+    error = GongNotFoundError(404, "GET", "/v2/x", errors=[documented])
+    assert ENDPOINTS[operation_id].is_nothing_found(error), documented
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "message"),
+    [
+        ("listTrackers", "Workspace not found"),
+        ("getUser", "User not found"),
+        ("getCall", "Call ID was not found"),
+        ("getFlowSteps", "One or more flows not found"),
+    ],
+)
+def test_a_404_for_an_unknown_id_stays_an_error(operation_id: str, message: str) -> None:
+    error = GongNotFoundError(404, "GET", "/v2/x", errors=[message])
+    assert not ENDPOINTS[operation_id].is_nothing_found(error)

@@ -310,3 +310,33 @@ def test_a_windowed_load_defers_and_resumes_without_fetching_a_day_twice(
     assert (answered["200"], answered["429"]) == (plans + 1, 1)
     assert summary["calls_made"] == plans + 1, "every call of the load, the stopped one included"
     assert summary["count"] == sum(map(len, partitions(reference, name).values()))
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "inputs"),
+    [
+        ("listInteractionStats", None),
+        ("listAnsweredScorecards", None),
+        (ACTIVITY, None),
+        ("listLogs", {"log_type": "UserCallPlay"}),
+    ],
+)
+def test_quiet_days_land_as_empty_partitions(
+    gong: GongEmulator, tmp_path: Path, operation_id: str, inputs: dict[str, Any] | None
+) -> None:
+    """Days before any call: Gong answers its "nothing found" 404 (or an empty page); each day is rewritten
+    empty, the load succeeds.
+    """
+    summary = GongFetchOperator(
+        task_id="quiet",
+        operation_id=operation_id,
+        inputs=inputs,
+        output_path=f"file://{tmp_path}",
+        lookback=timedelta(0),
+        from_datetime="2026-10-10T00:00:00Z",
+        to_datetime="2026-10-12T00:00:00Z",
+    ).execute(task_context(FakeTI("quiet")))
+    assert summary["partitions"] == {"2026-10-10": 0, "2026-10-11": 0}
+    assert partitions(tmp_path, f"{operation_id}.jsonl") == {"date=2026-10-10": [], "date=2026-10-11": []}
+    answered = gong.stats()["by_endpoint"]
+    assert sum(sum(counts.values()) for counts in answered.values()) == 2, answered

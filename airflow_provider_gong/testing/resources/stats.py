@@ -13,8 +13,10 @@ automatic one within hours.
 
 Dates (``fromDate``, ``toDate``, ``callFromDate``...) are ``YYYY-MM-DD`` days of the company's time zone
 (``EmulatorConfig.company_timezone``): ``toDate`` is exclusive and may not be later than today there. The
-lists are paged like Gong's (``records`` and a cursor); a date range without activity is an empty page,
-while a ``userIds`` filter that names no known user is Gong's users 404.
+lists are paged like Gong's (``records`` and a cursor); a date range without activity is an empty page
+(interaction stats and answered scorecards: Gong's 404 "No stats found for the specified period" and
+"Answered scorecards not found", as the spec documents), while a ``userIds`` filter that names no known
+user is Gong's users 404.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from airflow_provider_gong.testing.users import UserDirectory, format_gong_time
 __all__ = [
     "ACTIVITY_KINDS",
     "AGGREGATION_PERIODS",
+    "MSG_NO_ANSWERED_SCORECARDS",
+    "MSG_NO_STATS",
     "MSG_TO_DATE_IN_FUTURE",
     "REVIEW_METHODS",
     "Event",
@@ -58,6 +62,10 @@ __all__ = [
 ]
 
 MSG_TO_DATE_IN_FUTURE = "toDate cannot be later than the current date"
+#: Gong's 404s for a range with nothing in it (the spec's 404 descriptions of these two operations; the
+#: activity operations answer an empty page instead).
+MSG_NO_STATS = "No stats found for the specified period"
+MSG_NO_ANSWERED_SCORECARDS = "Answered scorecards not found"
 #: The activities of a user, as the spec's ``DailyActivityWithDates`` / ``AggregateActivity`` name them.
 ACTIVITY_KINDS = (
     "callsAsHost",
@@ -95,6 +103,8 @@ _DAY = 86_400
 _EVENT_HORIZON = 12 * _DAY
 _LONGEST_CALL = 7200
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: The first day of an open ``callFromDate`` / ``reviewFromDate`` range (before any call).
+_OPEN_FIRST = dt.date(1970, 1, 2)
 _PARTIES_AND_COMMENTS = ContentSelector(parties=True, collaboration=frozenset({"publicComments"}))
 _INTERACTION = ContentSelector(interaction=frozenset({"personInteractionStats", "questions"}))
 _VISIBILITY = ("PUBLIC", "PUBLIC", "PUBLIC", "MANAGERS", "MANAGERS_AND_REVIEWEE", "PRIVATE", "OPT_IN_USERS")
@@ -193,8 +203,12 @@ def _days(
             MSG_TO_DATE_IN_FUTURE if high == "toDate" else f"{high} cannot be later than the current date"
         )
         raise BadRequestError(message)
-    if first is None or stop is None:
-        raise BadRequestError(f"filter.{low} and filter.{high} must be given together")
+    # Gong's spec: a missing bound is open ("if not specified, it starts with the earliest recorded call" /
+    # "it ends with the latest recorded call"); only the activity ranges require both.
+    if first is None:
+        first = _OPEN_FIRST
+    if stop is None:
+        stop = today + dt.timedelta(days=1)
     if first >= stop:
         raise BadRequestError(f"filter.{low} must be before filter.{high}")
     return _Days(first, stop, zone)
@@ -469,8 +483,13 @@ def _stats_page(
     cursor: str | None,
     fingerprint: list[Any],
     extra: Mapping[str, Any] | None = None,
+    empty_message: str | None = None,
 ) -> Answer:
-    """One page of a stats list (an empty list when nothing matched), with the cursor of the next."""
+    """One page of a stats list, with the cursor of the next; when nothing matched, an empty list, or
+    Gong's 404 ``empty_message`` where Gong answers one.
+    """
+    if not items and empty_message is not None:
+        return not_found(empty_message, request.request_id)
     config = request.config
     page_size = config.page_size
     canonical = json.dumps([*fingerprint, config.company_timezone, repr(request.state.calls.key), page_size])
@@ -702,6 +721,7 @@ def list_interaction_stats(request: Request) -> Answer:
         cursor=body_cursor(payload),
         fingerprint=["interaction", days.canonical(), canonical],
         extra=_range_keys(request, days),
+        empty_message=MSG_NO_STATS,
     )
 
 
@@ -711,7 +731,7 @@ def list_answered_scorecards(request: Request) -> Answer:
 
     Filters (all optional, combined): the call's day (``callFromDate``/``callToDate``), the review's day
     (``reviewFromDate``/``reviewToDate``), ``reviewMethod`` (default ``MANUAL``), ``reviewedUserIds`` and
-    ``scorecardIds``.
+    ``scorecardIds``. A date range may name one bound only: the other is open, as Gong's spec says.
     """
     payload = request.json_body()
     filters = filter_object(payload)
@@ -772,4 +792,5 @@ def list_answered_scorecards(request: Request) -> Answer:
         key="answeredScorecards",
         cursor=body_cursor(payload),
         fingerprint=fingerprint,
+        empty_message=MSG_NO_ANSWERED_SCORECARDS,
     )
