@@ -17,6 +17,7 @@ the task (:func:`recover`) before it stages anything, so no partition stays old.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -289,6 +290,9 @@ class PartitionSink(Sink):
         lock.start_heartbeat()
         self._discarded = False
         self._allowed = set(self.counts)
+        # ``on_kill`` discards from another thread (or a signal handler) while ``add_to`` writes: one at a
+        # time (reentrant: a signal handler runs on the thread it interrupted).
+        self._lock = threading.RLock()
 
     # -- staging -------------------------------------------------------------------------------------------
 
@@ -304,27 +308,29 @@ class PartitionSink(Sink):
         :param record: What to keep of it.
         :param record_id: Its id (kept aside, for a listing that restarts after a deferral).
         """
-        if self._discarded:
-            raise GongError(
-                f"the fetch was stopped (the task is being killed): its {self.noun} were discarded"
-            )
-        key = day.isoformat()
-        if key not in self._allowed:
-            raise ValueError(f"{key} is not among the days this fetch rewrites")
-        if day != self._open_day:
-            self._close_file()
-            folder = partition_path(self._dir, day, self.name).parent
-            folder.mkdir(parents=True, exist_ok=True)
-            part = folder / f"{self.name}.part{self.parts:04d}.{self._opened:06d}"
-            self._out = part.open("w", encoding="utf-8")  # type: ignore[no-untyped-call]
-            self._written.append(part)
-            self._opened += 1
-            self._open_day = day
-        self._out.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
-        self.count += 1
-        self.counts[key] += 1
-        if record_id is not None:
-            self._ids.append(record_id)
+        line = json.dumps(record, separators=(",", ":"), default=str) + "\n"
+        with self._lock:
+            if self._discarded:
+                raise GongError(
+                    f"the fetch was stopped (the task is being killed): its {self.noun} were discarded"
+                )
+            key = day.isoformat()
+            if key not in self._allowed:
+                raise ValueError(f"{key} is not among the days this fetch rewrites")
+            if day != self._open_day:
+                self._close_file()
+                folder = partition_path(self._dir, day, self.name).parent
+                folder.mkdir(parents=True, exist_ok=True)
+                part = folder / f"{self.name}.part{self.parts:04d}.{self._opened:06d}"
+                self._out = part.open("w", encoding="utf-8")  # type: ignore[no-untyped-call]
+                self._written.append(part)
+                self._opened += 1
+                self._open_day = day
+            self._out.write(line)
+            self.count += 1
+            self.counts[key] += 1
+            if record_id is not None:
+                self._ids.append(record_id)
 
     def _close_file(self) -> None:
         if self._out is not None:
@@ -416,8 +422,12 @@ class PartitionSink(Sink):
         A commit that failed midway (an object store refusing a copy, say) is not undone: its staging and
         ``commit.json`` stay, and the next run of the task finishes it (:func:`recover`) before it fetches.
         """
-        self._discarded = True
-        self._close_file()
+        with self._lock:
+            self._discarded = True
+            # A write a signal interrupted may fail the close: the staging is removed anyway.
+            with contextlib.suppress(OSError, ValueError):
+                self._close_file()
+            self._out = None
         if self._committing:
             self.log.warning(
                 "The commit into %s failed midway: some partitions are new, the others still old. The next "

@@ -13,10 +13,12 @@ through, so a custom backend also purges what it keeps outside the database).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -161,6 +163,9 @@ class FileSink(Sink):
         self._out: Any = None
         self._ids: list[str] = []
         self._discarded = False
+        # ``on_kill`` discards from another thread (or a signal handler) while ``add`` writes: one at a
+        # time (reentrant: a signal handler runs on the thread it interrupted).
+        self._lock = threading.RLock()
 
     def _part(self, number: int, suffix: str = "") -> ObjectStoragePath:
         return self.path.parent / f".{self.path.name}.{self.token}.part{number:04d}{suffix}"
@@ -169,14 +174,16 @@ class FileSink(Sink):
         return self.path.parent / f".{self.path.name}.{self.token}.partial"
 
     def add(self, record: dict[str, Any], record_id: str | None) -> None:
-        if self._discarded:
-            raise _stopped(self.noun)
-        if self._out is None:
-            self._out = self._current.open("w", encoding="utf-8")  # type: ignore[no-untyped-call]
-        self._out.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
-        self.count += 1
-        if self.ids_aside and record_id is not None:
-            self._ids.append(record_id)
+        line = json.dumps(record, separators=(",", ":"), default=str) + "\n"
+        with self._lock:
+            if self._discarded:
+                raise _stopped(self.noun)
+            if self._out is None:
+                self._out = self._current.open("w", encoding="utf-8")  # type: ignore[no-untyped-call]
+            self._out.write(line)
+            self.count += 1
+            if self.ids_aside and record_id is not None:
+                self._ids.append(record_id)
 
     def _close(self) -> None:
         if self._out is None:
@@ -207,10 +214,13 @@ class FileSink(Sink):
         return {"path": str(self.path), "count": self.count}
 
     def discard(self) -> None:
-        self._discarded = True
-        if self._out is not None:
-            self._out.close()
-            self._out = None
+        with self._lock:
+            self._discarded = True
+            out, self._out = self._out, None
+            if out is not None:
+                # A write a signal interrupted may fail the close: its part is removed anyway.
+                with contextlib.suppress(OSError, ValueError):
+                    out.close()
         self._remove(self.parts + 1)
         self._joined().unlink(missing_ok=True)
 
