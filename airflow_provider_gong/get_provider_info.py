@@ -86,11 +86,27 @@ def get_provider_info() -> dict[str, Any]:
                     },
                     "calls_per_second": {
                         "label": "Calls per second",
-                        "description": "Client-side pace of one task process (Airflow 3 runs each task "
-                        "in its own process), shared by its threads and hooks. Gong allows 3 calls per "
-                        "second per company by default; set a share of it when several Gong tasks run "
-                        "at once. 0 switches pacing off.",
+                        "description": "Client-side pace, shared by the threads and hooks of a task "
+                        "process, and by every process of the company when the shared state URL is set. "
+                        "Gong allows 3 calls per second per company by default; without shared state, "
+                        "set a share of it when several Gong tasks run at once. 0 switches pacing off.",
                         "schema": {"type": ["number", "null"], "minimum": 0, "default": 3},
+                    },
+                    "shared_state_url": {
+                        "label": "Shared state URL (Redis)",
+                        "description": "redis:// or rediss:// URL of a Redis every worker reaches, e.g. "
+                        "rediss://:password@redis.internal:6379/0. With it, every process of the company "
+                        "shares one pace (calls_per_second), the daily budget (calls_per_day) and Gong's "
+                        "Retry-After. Needs airflow-provider-gong[redis]. A password needs rediss:// "
+                        "(TLS) unless Redis is on localhost.",
+                        "schema": {"type": ["string", "null"], "format": "password"},
+                    },
+                    "calls_per_day": {
+                        "label": "Calls per day",
+                        "description": "The company's daily budget of Gong calls per UTC day, counted "
+                        "across every process through the shared state. Default 10000, Gong's default "
+                        "quota.",
+                        "schema": {"type": ["integer", "null"], "minimum": 1, "default": 10000},
                     },
                 },
             }

@@ -5,6 +5,9 @@
   pacer registry is emptied before and after it: pacers are process-wide on purpose (hooks of one company
   share a pace), so a ``Retry-After`` hold-off of one test would otherwise slow the next.
 - ``fake_time``: a clock that moves only when something sleeps, for triggers, retries and pacers.
+- ``redis_server``: a real ``redis-server`` on a loopback port for the session (skipped where it is not
+  installed, failed on CI, which installs it), emptied before each test that uses it; the process's shared
+  limits are forgotten around every test, as its pacers are.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from typing import Any
 import pytest
 from fake_clock import FakeTime
 
-from airflow_provider_gong.client import pacing
+from airflow_provider_gong.client import pacing, shared
+from airflow_provider_gong.testing.redis_server import RedisServer, redis_server_path
 from airflow_provider_gong.version_compat import AIRFLOW_V_3_1_PLUS
 
 pytest_plugins = ["airflow_provider_gong.testing.pytest_plugin"]
@@ -31,8 +35,39 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     pacing.DEFAULT_PACERS.clear()
+    shared.REGISTRY.clear()
     yield
     pacing.DEFAULT_PACERS.clear()
+    shared.REGISTRY.clear()
+
+
+def _in_ci() -> bool:
+    import os
+
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def redis_server_session() -> Iterator[RedisServer]:
+    """One real ``redis-server`` for the session (see ``redis_server``)."""
+    if redis_server_path() is None:
+        reason = "redis-server is not installed (apt-get install redis-server)"
+        if _in_ci():
+            pytest.fail(f"{reason}; CI is set, so the shared-state tests must run (see .ci/run)")
+        pytest.skip(reason)
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_server(redis_server_session: RedisServer) -> RedisServer:
+    """The session's ``redis-server``, running (started again if a test killed it) and emptied."""
+    import redis
+
+    if not redis_server_session.running:
+        redis_server_session.start()
+    redis.Redis.from_url(redis_server_session.url).flushall()
+    return redis_server_session
 
 
 @pytest.fixture

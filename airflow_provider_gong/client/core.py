@@ -23,6 +23,7 @@ from airflow_provider_gong.client.decode import decode_answer
 from airflow_provider_gong.client.pacing import DEFAULT_PACERS, Pacer, PacerRegistry
 from airflow_provider_gong.client.retry import MIN_PROBE_WAIT, RetryPolicy
 from airflow_provider_gong.client.settings import DEFAULT_MAX_RETRY_WAIT, GongSettings
+from airflow_provider_gong.client.shared import SharedLimits, shared_limits
 from airflow_provider_gong.client.sync import Answer, SyncTransport
 from airflow_provider_gong.endpoints import Endpoint
 from airflow_provider_gong.exceptions import GongApiError, GongNotFoundError, GongRateLimitError
@@ -57,6 +58,11 @@ class _Client:
             settings.base_url, settings.authorization, settings.calls_per_second
         )
         self.clock = clock
+        #: The company's limits shared with every other process through Redis (``shared_state_url``), or
+        #: ``None``: then the pace above is all there is.
+        self.shared: SharedLimits | None = (
+            None if settings.shared is None else shared_limits(settings.shared, clock)
+        )
         self.log = log if log is not None else _default_log
         #: Requests sent to Gong by this client (every attempt, retries and probes included).
         self.sent = 0
@@ -86,16 +92,22 @@ class _Client:
                 self.pacer.hold_off(err.retry_after)
             raise
 
-    def _held(self, endpoint: Endpoint) -> GongRateLimitError | None:
+    @staticmethod
+    def _shared_hold(error: GongApiError) -> float | None:
+        """The wait every process of the company must keep after ``error`` (its ``Retry-After``)."""
+        return error.retry_after if isinstance(error, GongRateLimitError) else None
+
+    def _held(self, endpoint: Endpoint, shared_held: float = 0.0) -> GongRateLimitError | None:
         """The 429 a probe returns without a call while an earlier one still holds this company back."""
-        held = self.pacer.held_for()
+        held = max(self.pacer.held_for(), shared_held)
         if held <= MIN_PROBE_WAIT:  # a shorter hold is simply waited out by the pacer
             return None
+        whose = "of this company (in any process)" if shared_held >= held else "of this process"
         return GongRateLimitError(
             429,
             endpoint.method,
             endpoint.path,
-            detail="an earlier call of this process got a 429 and Gong's Retry-After still holds",
+            detail=f"an earlier call {whose} got a 429 and Gong's Retry-After still holds",
             retry_after=held,
         )
 
@@ -149,9 +161,17 @@ class GongClient(_Client):
         :param scopes: The endpoint's scopes, named in a 401/403 hint (``None``: the users scope).
         """
         self.pacer.acquire()
+        if self.shared is not None:
+            self.shared.acquire(method, path, self.max_retry_wait)
         self._count_sent()
         answer = self.transport.send(method, path, params=params, json=json)
-        return self._read(answer, method, path, scopes)
+        try:
+            return self._read(answer, method, path, scopes)
+        except GongApiError as err:
+            hold = self._shared_hold(err)
+            if self.shared is not None and hold is not None:
+                self.shared.hold_off(hold)
+            raise
 
     def call(
         self,
@@ -213,7 +233,7 @@ class GongClient(_Client):
         :param endpoint: A probeable endpoint (:attr:`Endpoint.probeable`).
         :return: ``None`` when Gong answered, or the 429.
         """
-        held = self._held(endpoint)
+        held = self._held(endpoint, self.shared.held_for() if self.shared is not None else 0.0)
         if held is not None:
             return held
         params, body = endpoint.probe_request(self.clock())
@@ -263,9 +283,17 @@ class AsyncGongClient(_Client):
         """One attempt under the pace, no retry: :meth:`GongClient.send_once`, awaited."""
         if self.pacer.calls_per_second > 0:
             await asyncio.to_thread(self.pacer.acquire)  # a pacer's wait blocks: never in the event loop
+        if self.shared is not None:
+            await self.shared.aacquire(method, path, self.max_retry_wait)
         self._count_sent()
         answer = await self.transport.send(method, path, params=params, json=json)
-        return self._read(answer, method, path, scopes)
+        try:
+            return self._read(answer, method, path, scopes)
+        except GongApiError as err:
+            hold = self._shared_hold(err)
+            if self.shared is not None and hold is not None:
+                await self.shared.ahold_off(hold)
+            raise
 
     async def probe(self, endpoint: Endpoint) -> GongRateLimitError | None:
         """
@@ -273,7 +301,7 @@ class AsyncGongClient(_Client):
 
         :param endpoint: A probeable endpoint.
         """
-        held = self._held(endpoint)
+        held = self._held(endpoint, await self.shared.aheld_for() if self.shared is not None else 0.0)
         if held is not None:
             return held
         params, body = endpoint.probe_request(self.clock())

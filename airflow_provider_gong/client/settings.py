@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from airflow_provider_gong import __version__
 from airflow_provider_gong.exceptions import GongConfigError
@@ -26,6 +26,7 @@ __all__ = [
     "USER_AGENT",
     "ConnectionFields",
     "GongSettings",
+    "SharedStateSettings",
     "check_hook_params",
     "checked_setting",
     "normalize_base_url",
@@ -65,6 +66,13 @@ DEFAULT_CALLS_PER_SECOND = 3.0
 DEFAULT_MAX_RETRY_WAIT = 60.0
 
 
+#: Gong's default daily quota per company, the budget shared state keeps (``calls_per_day``).
+DEFAULT_CALLS_PER_DAY = 10_000
+
+#: Redis's default port, when ``shared_state_url`` names none.
+DEFAULT_REDIS_PORT = 6379
+
+
 @dataclass(frozen=True)
 class _Range:
     """The values a numeric setting accepts: ``low`` (excluded when ``open_low``) to ``high``."""
@@ -96,6 +104,39 @@ SETTING_RANGES: Mapping[str, _Range] = {
 #: The keyword arguments of :class:`GongHook` an operator's ``hook_params`` may hold: the numeric settings.
 HOOK_PARAMS = tuple(SETTING_RANGES)
 
+#: Numeric settings only a connection extra sets: they are the company's, not one hook's.
+EXTRA_RANGES: Mapping[str, _Range] = {
+    "calls_per_day": _Range(1, 1_000_000_000, integer=True),
+}
+
+
+@dataclass(frozen=True)
+class SharedStateSettings:
+    """
+    Where the company's limits are shared between processes (the ``shared_state_url`` extra), and which.
+
+    :param url: The Redis URL as given, password included: only for the Redis client (masked in logs).
+    :param location: The same without password or query, for messages: ``redis://host:6379/0``.
+    :param company: The company's key in Redis: the tenant's base URL without scheme, plus the access-key
+        id on the shared ``api.gong.io`` host (never a secret or a token, so it stays the same across
+        credentials and token refreshes of one tenant).
+    :param calls_per_second: The company's pace: the connection's ``calls_per_second``, not a hook's
+        override (a hook that asked less also keeps its own pace within its process).
+    :param calls_per_day: The company's daily budget, per UTC day.
+    """
+
+    url: str
+    location: str
+    company: str
+    calls_per_second: float
+    calls_per_day: int
+
+    def __repr__(self) -> str:
+        return (
+            f"SharedStateSettings(location={self.location!r}, company={self.company!r}, "
+            f"calls_per_second={self.calls_per_second!r}, calls_per_day={self.calls_per_day!r})"
+        )
+
 
 @dataclass(frozen=True)
 class GongSettings:
@@ -109,6 +150,8 @@ class GongSettings:
     :param max_retries: Retries after the first attempt.
     :param calls_per_second: Client-side pace (0 = off).
     :param secrets: Every credential value, and what is derived from it, that logs must mask.
+    :param shared: Where the company's limits are shared with other processes (``None``: this process
+        alone paces its calls).
     """
 
     base_url: str
@@ -118,13 +161,14 @@ class GongSettings:
     max_retries: int
     calls_per_second: float
     secrets: tuple[str, ...] = field(default=(), compare=False)
+    shared: SharedStateSettings | None = None
 
     def __repr__(self) -> str:
         # Never show the Authorization value, even in a debugger or a traceback.
         return (
             f"GongSettings(base_url={self.base_url!r}, auth_mode={self.auth_mode!r}, "
             f"timeout={self.timeout!r}, max_retries={self.max_retries!r}, "
-            f"calls_per_second={self.calls_per_second!r})"
+            f"calls_per_second={self.calls_per_second!r}, shared={self.shared!r})"
         )
 
 
@@ -190,6 +234,9 @@ def settings_from_connection(
             f"Gong connection '{cid}' has no credentials: set the Access key (login) and Access key "
             "secret (password), or an OAuth access_token in the extras"
         )
+    shared = _shared_state(extras, cid, base_url, login if mode == "basic" else "")
+    if shared is not None:
+        secrets += _shared_state_secrets(shared.url)
     return GongSettings(
         base_url=base_url,
         authorization=authorization,
@@ -200,7 +247,93 @@ def settings_from_connection(
             given.get("calls_per_second"), extras, "calls_per_second", DEFAULT_CALLS_PER_SECOND, cid
         ),
         secrets=secrets,
+        shared=shared,
     )
+
+
+def _shared_state(
+    extras: dict[str, Any], conn_id: str, base_url: str, access_key: str
+) -> SharedStateSettings | None:
+    """The ``shared_state_url`` extra checked (``None`` when unset), with the company's key and limits."""
+    raw = _extra(extras, "shared_state_url")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    where = f"Gong connection '{conn_id}': extra 'shared_state_url'"
+    if not isinstance(raw, str):
+        raise GongConfigError(f"{where} must be a redis:// or rediss:// URL, got a JSON {type(raw).__name__}")
+    text = raw.strip()
+    if any(char.isspace() or ord(char) < 32 for char in text):
+        raise GongConfigError(f"{where} contains spaces or control characters; paste the URL alone")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("redis", "rediss") or not text.lower().startswith(f"{scheme}://"):
+        # Never echo the value: it may hold the Redis password.
+        shown = f"{scheme}://" if scheme else "no scheme"
+        raise GongConfigError(
+            f"{where} must be a redis:// or rediss:// URL such as redis://localhost:6379/0, got {shown}"
+        )
+    try:
+        hostname, port = parts.hostname, parts.port
+    except ValueError:
+        raise GongConfigError(f"{where} has an invalid port; e.g. redis://localhost:6379/0") from None
+    if not hostname:
+        raise GongConfigError(f"{where} names no Redis host; e.g. redis://localhost:6379/0")
+    database = parts.path.strip("/")
+    if database and not database.isdigit():
+        raise GongConfigError(
+            f"{where}: the Redis database must be a number (redis://host:6379/0), got {database!r}"
+        )
+    if parts.fragment:
+        raise GongConfigError(f"{where} must not have a #fragment")
+    netloc = f"[{hostname}]" if ":" in hostname else hostname
+    location = f"{scheme}://{netloc}:{port or DEFAULT_REDIS_PORT}/{database or 0}"
+    if parts.password and scheme == "redis" and not _is_loopback(hostname):
+        raise GongConfigError(
+            f"{where}: refusing to send the Redis password in clear to {location}; use rediss:// (TLS), "
+            "as for Gong itself (plain redis:// with a password is only allowed to localhost)"
+        )
+    per_day = extras.get("calls_per_day")
+    calls_per_day = DEFAULT_CALLS_PER_DAY
+    if per_day is not None and not (isinstance(per_day, str) and not per_day.strip()):
+        calls_per_day = int(
+            checked_setting("calls_per_day", per_day, f"extra 'calls_per_day' of Gong connection '{conn_id}'")
+        )
+    company_rate = _number(None, extras, "calls_per_second", DEFAULT_CALLS_PER_SECOND, conn_id)
+    return SharedStateSettings(
+        url=text,
+        location=location,
+        company=company_key(base_url, access_key),
+        calls_per_second=company_rate,
+        calls_per_day=calls_per_day,
+    )
+
+
+def _shared_state_secrets(url: str) -> tuple[str, ...]:
+    """What logs must mask of a Redis URL: the URL itself and its password (as written and decoded)."""
+    password = urlsplit(url).password
+    if not password:
+        return ()
+    return tuple(dict.fromkeys((url, password, unquote(password))))
+
+
+#: The Gong host many tenants share: a company there is told apart by its access key.
+SHARED_API_HOST = "api.gong.io"
+
+
+def company_key(base_url: str, access_key: str = "") -> str:
+    """
+    The key of one Gong company in the shared state: its base URL without the scheme.
+
+    On the shared ``api.gong.io`` host the access-key id is added (it names the company there, and is not
+    a secret); an OAuth token never is, so the key does not change when a token is refreshed.
+
+    :param base_url: The normalised base URL (:func:`normalize_base_url`).
+    :param access_key: The access-key id of Basic auth (``""`` for OAuth).
+    """
+    company = base_url.split("://", 1)[-1]
+    if urlsplit(base_url).hostname == SHARED_API_HOST and access_key:
+        company += f"/{access_key}"
+    return company
 
 
 def _credential(value: Any, field_name: str, conn_id: str) -> str:
@@ -357,7 +490,7 @@ def checked_setting(name: str, raw: Any, where: str) -> float:
     :param where: Whose setting it is, for the message, e.g. ``"extra 'timeout' of Gong connection 'x'"``.
     :raises GongConfigError: naming the setting, the value and the allowed range.
     """
-    allowed = SETTING_RANGES[name]
+    allowed = SETTING_RANGES[name] if name in SETTING_RANGES else EXTRA_RANGES[name]
     problem = f"{where} must be {allowed.describe()}, got {raw!r}"
     if isinstance(raw, bool):
         raise GongConfigError(problem)

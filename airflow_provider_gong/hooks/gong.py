@@ -24,6 +24,7 @@ from airflow_provider_gong.client.settings import (
     checked_setting,
     settings_from_connection,
 )
+from airflow_provider_gong.client.shared import SharedStateUnavailableError
 from airflow_provider_gong.endpoints import DEFAULT_PROBE_ENDPOINT, ENDPOINTS
 from airflow_provider_gong.exceptions import (
     GongApiError,
@@ -162,6 +163,19 @@ class GongHook(BaseHook):
     def pacer(self) -> Pacer:
         """The pace shared by every hook of this process that talks to the same company."""
         return self.client.pacer
+
+    def remaining_daily_budget(self) -> int | None:
+        """
+        The calls left of the company's daily budget (``calls_per_day``) today, as every process counts it.
+
+        The day is the UTC day. During a 429 whose ``Retry-After`` is longer than a minute (Gong's daily
+        quota, perhaps spent by another tool of the company) the budget reads 0 until it ends.
+
+        :return: The calls left, or ``None`` without ``shared_state_url`` (each process then counts nothing)
+            or while Redis cannot be reached.
+        """
+        shared = self.client.shared
+        return None if shared is None else shared.remaining()
 
     @property
     def session(self) -> requests.Session:
@@ -797,4 +811,15 @@ class GongHook(BaseHook):
             )
         total = records.get("totalRecords")
         visible = f"; {total} users visible" if isinstance(total, int) else ""
-        return True, f"Connected to Gong at {base_url} with {self.settings.auth_mode} auth{visible}"
+        connected = f"Connected to Gong at {base_url} with {self.settings.auth_mode} auth{visible}"
+        shared = self.client.shared
+        if shared is None:
+            return True, connected
+        try:
+            remaining = shared.check()
+        except SharedStateUnavailableError as err:
+            return False, f"{connected}, but {err}"
+        return True, (
+            f"{connected}; shared state at {shared.location}: {remaining} of "
+            f"{shared.shared.calls_per_day} calls left today (UTC)"
+        )
