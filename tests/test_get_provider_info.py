@@ -73,11 +73,21 @@ def test_conn_fields() -> None:
     (conn_type,) = get_provider_info()["connection-types"]
     fields = conn_type["conn-fields"]
 
-    assert set(fields) == {"access_token", "timeout", "max_retries", "calls_per_second"}
+    assert set(fields) == {
+        "access_token",
+        "timeout",
+        "max_retries",
+        "calls_per_second",
+        "shared_state_url",
+        "calls_per_day",
+    }
     assert fields["access_token"]["schema"]["format"] == "password"
     assert "api:users:read" in fields["access_token"]["description"]
     assert fields["calls_per_second"]["schema"]["default"] == 3
-    for name in ("timeout", "max_retries", "calls_per_second"):
+    # The Redis URL may hold Redis's password: a masked field, a sensitive value to Airflow.
+    assert fields["shared_state_url"]["schema"]["format"] == "password"
+    assert fields["calls_per_day"]["schema"] == {"type": ["integer", "null"], "minimum": 1, "default": 10000}
+    for name in ("timeout", "max_retries", "calls_per_second", "calls_per_day"):
         assert "null" in fields[name]["schema"]["type"], name
         assert "format" not in fields[name]["schema"], name
 
@@ -169,9 +179,13 @@ def test_providers_manager_form_widgets(providers_manager: dict[str, Any]) -> No
         "extra__gong__timeout",
         "extra__gong__max_retries",
         "extra__gong__calls_per_second",
+        "extra__gong__shared_state_url",
+        "extra__gong__calls_per_day",
     }
     assert widgets["extra__gong__access_token"]["is_sensitive"] is True
-    for name in ("timeout", "max_retries", "calls_per_second"):
+    # Airflow masks a sensitive extra in the UI, the API and its logs: the Redis URL may hold a password.
+    assert widgets["extra__gong__shared_state_url"]["is_sensitive"] is True
+    for name in ("timeout", "max_retries", "calls_per_second", "calls_per_day"):
         assert widgets[f"extra__gong__{name}"]["is_sensitive"] is False
         assert widgets[f"extra__gong__{name}"]["field_name"] == name
     if AIRFLOW_V_3_2_PLUS:  # conn-fields

@@ -162,7 +162,8 @@ class GongClient(_Client):
         """
         self.pacer.acquire()
         if self.shared is not None:
-            self.shared.acquire(method, path, self.max_retry_wait)
+            # Redis failing now took its timeout: the process's own pace books this call again, from now.
+            self.shared.acquire(method, path, self.max_retry_wait, failed=self.pacer.acquire)
         self._count_sent()
         answer = self.transport.send(method, path, params=params, json=json)
         try:
@@ -265,6 +266,11 @@ class AsyncGongClient(_Client):
         super().__init__(settings, **kwargs)
         self.transport = AsyncTransport(settings)
 
+    async def _apace(self) -> float:
+        if self.pacer.calls_per_second <= 0:
+            return 0.0
+        return await asyncio.to_thread(self.pacer.acquire)  # a pacer's wait blocks: never in the event loop
+
     async def __aenter__(self) -> AsyncGongClient:
         return self
 
@@ -281,10 +287,9 @@ class AsyncGongClient(_Client):
         scopes: tuple[str, ...] | None = None,
     ) -> dict[str, Any]:
         """One attempt under the pace, no retry: :meth:`GongClient.send_once`, awaited."""
-        if self.pacer.calls_per_second > 0:
-            await asyncio.to_thread(self.pacer.acquire)  # a pacer's wait blocks: never in the event loop
+        await self._apace()
         if self.shared is not None:
-            await self.shared.aacquire(method, path, self.max_retry_wait)
+            await self.shared.aacquire(method, path, self.max_retry_wait, failed=self._apace)
         self._count_sent()
         answer = await self.transport.send(method, path, params=params, json=json)
         try:

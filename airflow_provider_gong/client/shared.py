@@ -159,25 +159,33 @@ class SharedLimits:
         """Where the shared state is, without password: ``redis://host:6379/0``."""
         return self.shared.location
 
-    def acquire(self, method: str, path: str, max_wait: float) -> float:
+    def acquire(
+        self, method: str, path: str, max_wait: float, *, failed: Callable[[], float] | None = None
+    ) -> float:
         """
         Wait for the company's next slot (spending one call of today's budget); return the seconds waited.
 
         :param method: The call's method, for the error.
         :param path: The call's path, for the error.
         :param max_wait: The longest hold slept here; a longer one raises.
+        :param failed: Called when Redis fails during this call (after its timeout): the caller's own pace
+            books its slot again, from now.
         :raises GongRateLimitError: when today's budget is spent, or a hold longer than ``max_wait`` is in
             force; nothing is sent.
         """
-        return float(self._run(self._acquire_steps(method, path, max_wait), fallback=lambda: 0.0))
+        steps = self._acquire_steps(method, path, max_wait)
+        return float(self._run(steps, fallback=lambda: 0.0, failed=failed))
 
-    async def aacquire(self, method: str, path: str, max_wait: float) -> float:
+    async def aacquire(
+        self, method: str, path: str, max_wait: float, *, failed: Callable[[], Awaitable[float]] | None = None
+    ) -> float:
         """:meth:`acquire` on the async Redis client."""
 
         async def fallback() -> float:
             return 0.0
 
-        return float(await self._arun(self._acquire_steps(method, path, max_wait), fallback=fallback))
+        steps = self._acquire_steps(method, path, max_wait)
+        return float(await self._arun(steps, fallback=fallback, failed=failed))
 
     def hold_off(self, seconds: float) -> None:
         """
@@ -353,7 +361,9 @@ class SharedLimits:
     def _usable(self) -> bool:
         return time.monotonic() >= self._down_until
 
-    def _run(self, steps: _Steps, *, fallback: Callable[[], Any]) -> Any:
+    def _run(
+        self, steps: _Steps, *, fallback: Callable[[], Any], failed: Callable[[], Any] | None = None
+    ) -> Any:
         if not self._usable():
             steps.close()
             return fallback()
@@ -363,7 +373,7 @@ class SharedLimits:
         except (self._redis.exceptions.RedisError, OSError) as err:
             steps.close()
             self._fall_back(err)
-            return fallback()
+            return (failed or fallback)()
 
     def _drive(self, steps: _Steps, client: Any, bucket: Any) -> Any:
         result: Any = None
@@ -381,7 +391,13 @@ class SharedLimits:
         except StopIteration as done:
             return done.value
 
-    async def _arun(self, steps: _Steps, *, fallback: Callable[[], Awaitable[Any]]) -> Any:
+    async def _arun(
+        self,
+        steps: _Steps,
+        *,
+        fallback: Callable[[], Awaitable[Any]],
+        failed: Callable[[], Awaitable[Any]] | None = None,
+    ) -> Any:
         if not self._usable():
             steps.close()
             return await fallback()
@@ -405,7 +421,7 @@ class SharedLimits:
         except (self._redis.exceptions.RedisError, OSError) as err:
             steps.close()
             self._fall_back(err)
-            return await fallback()
+            return await (failed or fallback)()
 
     def _fall_back(self, err: BaseException) -> None:
         self._down_until = time.monotonic() + RETRY_REDIS_AFTER
