@@ -44,7 +44,6 @@ from datetime import time as dt_time
 from typing import Any
 
 from airflow_provider_gong.client.dates import now_utc
-from airflow_provider_gong.client.pacing import JITTER_MARGIN
 from airflow_provider_gong.client.settings import SharedStateSettings
 from airflow_provider_gong.exceptions import GongConfigError, GongRateLimitError
 
@@ -67,6 +66,11 @@ QUOTA_HOLD = 60.0
 #: Up to this much random delay (seconds) is added to a process's wait for a slot, so processes that wait
 #: for the same slot take turns instead of the same one always winning.
 FAIR_JITTER = 0.004
+#: Calls of the company are spaced this much wider than ``1 / calls_per_second``: wider than one process's
+#: margin (:data:`~airflow_provider_gong.client.pacing.JITTER_MARGIN`), since a call of one process may
+#: leave a little after its slot (a busy CPU) while the next process's leaves on time, and Gong counts
+#: arrivals in any one-second window.
+SHARED_MARGIN = 0.03
 #: The window log is trimmed of expired calls (and its expiry renewed) every this many calls.
 TRIM_EVERY = 32
 
@@ -143,7 +147,7 @@ class SharedLimits:
         self.budget_prefix = f"{prefix}:budget:"
         rate = shared.calls_per_second
         self._rates = (
-            [self._pyrate.Rate(1, max(math.ceil(1000 * (1 + JITTER_MARGIN) / rate), 1))] if rate > 0 else []
+            [self._pyrate.Rate(1, max(math.ceil(1000 * (1 + SHARED_MARGIN) / rate), 1))] if rate > 0 else []
         )
         self._lock = threading.Lock()
         self._sync: tuple[Any, Any] | None = None
