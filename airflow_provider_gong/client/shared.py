@@ -373,7 +373,7 @@ class SharedLimits:
             return fallback()
         try:
             client, bucket = self._sync_parts()
-            return self._drive(steps, client, bucket)
+            return self._answered(self._drive(steps, client, bucket))
         except (self._redis.exceptions.RedisError, OSError) as err:
             steps.close()
             self._fall_back(err)
@@ -421,14 +421,28 @@ class SharedLimits:
                     if inspect.isawaitable(result):
                         result = await result
         except StopIteration as done:
-            return done.value
+            return self._answered(done.value)
         except (self._redis.exceptions.RedisError, OSError) as err:
             steps.close()
             self._fall_back(err)
             return await (failed or fallback)()
 
+    def _answered(self, value: Any) -> Any:
+        """``value``, after saying that Redis answers again if it had failed."""
+        if self._warned and self._down_until:
+            self._down_until = 0.0
+            _log.info(
+                "Gong's shared state (Redis at %s) answers again: the company's limits are shared",
+                self.location,
+            )
+        return value
+
     def _fall_back(self, err: BaseException) -> None:
         self._down_until = time.monotonic() + RETRY_REDIS_AFTER
+        with self._lock:
+            # Built again on the next try: a Redis that restarted has lost the bucket's script, too.
+            self._sync = None
+            self._async = None
         if not self._warned:
             self._warned = True
             _log.warning(

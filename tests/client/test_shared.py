@@ -437,3 +437,26 @@ def test_test_connection_checks_redis_too(
     ok, message = GongHook(CONN_ID).test_connection()
     assert ok is True, message
     assert f"shared state at redis://127.0.0.1:{redis_server.port}/0: 99 of 100 calls left today" in message
+
+
+def test_redis_back_after_a_restart_shares_the_limits_again(
+    gong: GongEmulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="airflow_provider_gong.client.shared")
+    monkeypatch.setattr(shared, "RETRY_REDIS_AFTER", 0.3)  # the wait before trying Redis again, shortened
+    with RedisServer() as server:
+        settings = settings_for(gong, shared_state_url=server.url, calls_per_day=50)
+        client = new_process_client(settings)
+        list_users(client)
+        server.kill()
+        list_users(client)  # on the process's own pace
+        assert client.shared is not None and client.shared.remaining() is None
+        server.start()  # empty, as a restarted Redis without persistence is: the bucket's script is gone too
+        time.sleep(0.4)
+        list_users(client)
+        list_users(client)
+        assert client.shared.remaining() == 48  # counted in Redis again
+    messages = [r.getMessage() for r in caplog.records if r.name == "airflow_provider_gong.client.shared"]
+    assert sum("cannot be used" in m for m in messages) == 1
+    assert any("answers again" in m for m in messages)
+    assert gong.stats()["by_status"] == {"200": 4}
