@@ -46,7 +46,10 @@ class GongHook(BaseHook):
     looked up and no request is sent until the first call. Every call goes through the client core
     (:class:`~airflow_provider_gong.client.core.GongClient`): one retry policy
     (:class:`~airflow_provider_gong.client.retry.RetryPolicy`) and a client-side pace shared by every
-    hook of the process that talks to the same company.
+    hook of the process that talks to the same company. With the connection extra ``shared_state_url``
+    (a Redis URL; extra ``airflow-provider-gong[redis]``), every process of the company also shares one
+    pace, a daily budget (``calls_per_day``, :meth:`remaining_daily_budget`) and Gong's ``Retry-After``
+    (:class:`~airflow_provider_gong.client.shared.SharedLimits`).
 
     The hook is safe to share between threads: each thread gets its own keep-alive ``requests.Session``
     (built on its first call, then reused), since a ``Session`` is not documented as thread-safe.

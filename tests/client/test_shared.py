@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -190,6 +191,29 @@ except GongConfigError as err:
     )
     assert "ERROR" in done.stdout, done.stderr
     assert "pip install 'airflow-provider-gong[redis]'" in done.stdout
+
+
+def test_the_redis_extra_is_declared_pinned_and_brought_by_dev() -> None:
+    import tomllib
+
+    from airflow_home import pinned_constraints
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    root = Path(__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    wanted = {canonicalize_name(Requirement(text).name) for text in extras["redis"]}
+    assert wanted == {"redis", "pyrate-limiter"}
+    dev = [Requirement(text) for text in extras["dev"]]
+    assert any(req.name == project["name"] and "redis" in req.extras for req in dev)
+    pinned = {
+        canonicalize_name(line.split("==", 1)[0])
+        for line in pinned_constraints().read_text().splitlines()
+        if "==" in line
+    }
+    assert wanted <= pinned  # CI installs the same releases every run
+    assert "redis" not in {canonicalize_name(Requirement(t).name) for t in project["dependencies"]}
 
 
 # ------------------------------------------------------------------------------------ pace and budget
