@@ -4,10 +4,13 @@ Gong's limits are per company: every worker, task and trigger of a deployment sp
 second and 10,000 calls per day. With the connection extra ``shared_state_url`` (a ``redis://`` or
 ``rediss://`` URL), every process keeps them together in one Redis:
 
-- **the pace**: a sliding-window log of the company's calls (`pyrate-limiter`_'s ``RedisBucket``, one
-  sorted set per company, checked and written by one Lua script), so calls leave at most
-  ``calls_per_second`` apart whichever process sends them. A process told to wait sleeps until the slot
-  frees (with a few milliseconds of random jitter, so waiting processes take turns fairly);
+- **the pace**: `pyrate-limiter`_'s GCRA (the generic cell rate algorithm: one "theoretical arrival time"
+  per company, in a Redis hash, checked and moved by one Lua script), with no burst, so calls leave
+  ``1 / calls_per_second`` apart whichever process sends them. The state is one time that only moves
+  forward, so two processes asking for the same slot at the same instant never both get it (a
+  sliding-window log counted up to each caller's clock can let both through). A process told to wait
+  sleeps until its slot (with a little random jitter, and waking earlier the more slots it lost, so
+  waiting processes take turns);
 - **the daily budget**: a counter of the calls spent on the UTC day (``calls_per_day``, default 10,000).
   A call that would spend a budget already at zero is not sent: it raises
   :class:`~airflow_provider_gong.exceptions.GongRateLimitError` with ``retry_after`` = the time to the
@@ -66,13 +69,15 @@ QUOTA_HOLD = 60.0
 #: Up to this much random delay (seconds) is added to a process's wait for a slot, so processes that wait
 #: for the same slot take turns instead of the same one always winning.
 FAIR_JITTER = 0.004
+#: A process that lost the race for a slot wakes this much earlier (seconds) for the next one, per slot
+#: lost (up to :data:`MAX_AGE` slots): the longest waiting asks first, so turns go round nearly in order.
+AGE_STEP = 0.001
+MAX_AGE = 8
 #: Calls of the company are spaced this much wider than ``1 / calls_per_second``: wider than one process's
 #: margin (:data:`~airflow_provider_gong.client.pacing.JITTER_MARGIN`), since a call of one process may
 #: leave a little after its slot (a busy CPU) while the next process's leaves on time, and Gong counts
-#: arrivals in any one-second window.
+#: arrivals in any one-second window: 3% (344 ms between calls at 3/s) lets one call come 30 ms late.
 SHARED_MARGIN = 0.03
-#: The window log is trimmed of expired calls (and its expiry renewed) every this many calls.
-TRIM_EVERY = 32
 
 _log = logging.getLogger("airflow_provider_gong.client.shared")
 
@@ -146,15 +151,17 @@ class SharedLimits:
         self.hold_key = f"{prefix}:hold"
         self.budget_prefix = f"{prefix}:budget:"
         rate = shared.calls_per_second
+        # One call per emission interval, no burst: GCRA's Rate(limit, interval in ms, burst).
         self._rates = (
-            [self._pyrate.Rate(1, max(math.ceil(1000 * (1 + SHARED_MARGIN) / rate), 1))] if rate > 0 else []
+            [self._pyrate.Rate(1, max(math.ceil(1000 * (1 + SHARED_MARGIN) / rate), 1), burst=1)]
+            if rate > 0
+            else []
         )
         self._lock = threading.Lock()
         self._sync: tuple[Any, Any] | None = None
         self._async: tuple[asyncio.AbstractEventLoop, Any, Any, asyncio.Lock] | None = None
         self._down_until = 0.0
         self._warned = False
-        self._puts = 0
 
     # ------------------------------------------------------------------ what callers use
 
@@ -275,22 +282,18 @@ class SharedLimits:
             )
         if not self._rates:
             return waited
+        lost = 0
         while True:
             waited += yield from self._wait_hold(method, path, max_wait, refund=key)
-            item = self._pyrate.RateItem("call", int(time.time() * 1000))
-            decision = yield _Step("put", item)
+            decision = yield _Step("put", self._pyrate.RateItem("call", 0))  # stamped when sent
             if decision.allowed:
                 break
-            wait = max(decision.retry_after_ms or 1, 1) / 1000 + random.uniform(0, FAIR_JITTER)
+            slot = max(decision.retry_after_ms or 1, 1) / 1000
+            if slot > 2 * AGE_STEP:  # a new slot to wait for, not an early wake-up's last millisecond
+                lost = min(lost + 1, MAX_AGE)
+            wait = max(slot + random.uniform(0, FAIR_JITTER) - AGE_STEP * lost, 0.0005)
             yield _Step("sleep", wait)
             waited += wait
-        self._puts += 1
-        if self._puts % TRIM_EVERY == 1:
-            cutoff = int(time.time() * 1000) - max(rate.interval for rate in self._rates)
-            pace = self.pace_key
-            yield _Step(
-                "redis", lambda r: r.pipeline().zremrangebyscore(pace, 0, cutoff).expire(pace, 60).execute()
-            )
         return waited
 
     def _wait_hold(self, method: str, path: str, max_wait: float, refund: str | None) -> _Steps:
@@ -336,10 +339,7 @@ class SharedLimits:
         with self._lock:
             if self._sync is None:
                 client = self._redis.Redis.from_url(self.shared.url, **self._client_options(self._redis))
-                bucket = (
-                    self._pyrate.RedisBucket.init(self._rates, client, self.pace_key) if self._rates else None
-                )
-                self._sync = (client, bucket)
+                self._sync = (client, self._bucket(client))
             return self._sync
 
     async def _async_parts(self) -> tuple[Any, Any, asyncio.Lock]:
@@ -347,11 +347,15 @@ class SharedLimits:
         parts = self._async
         if parts is None or parts[0] is not loop:
             client = self._aredis.Redis.from_url(self.shared.url, **self._client_options(self._redis))
-            bucket = None
-            if self._rates:
-                bucket = await self._pyrate.RedisBucket.init(self._rates, client, self.pace_key)
-            parts = self._async = (loop, client, bucket, asyncio.Lock())
+            parts = self._async = (loop, client, self._bucket(client), asyncio.Lock())
         return parts[1], parts[2], parts[3]
+
+    def _bucket(self, client: Any) -> Any:
+        """The company's GCRA state in Redis, through ``client`` (sync or async); ``None`` without a pace."""
+        if not self._rates:
+            return None
+        store = self._pyrate.RedisStateStore(client, self.pace_key)
+        return self._pyrate.StateBucket(self._rates, algorithm=self._pyrate.GCRA(), store=store)
 
     @staticmethod
     def _client_options(redis: Any) -> dict[str, Any]:
@@ -389,7 +393,7 @@ class SharedLimits:
                     result = None
                 elif step.kind == "put":
                     with self._lock:  # the bucket keeps the last verdict: one put at a time
-                        result = bucket.put_decision(step.arg)
+                        result = bucket.put_decision(_stamped(step.arg))
                 else:
                     result = step.arg(client)
         except StopIteration as done:
@@ -415,7 +419,7 @@ class SharedLimits:
                     result = None
                 elif step.kind == "put":
                     async with lock:
-                        result = await bucket.put_decision(step.arg)
+                        result = await bucket.put_decision(_stamped(step.arg))
                 else:
                     result = step.arg(client)
                     if inspect.isawaitable(result):
@@ -456,6 +460,17 @@ class SharedLimits:
     def _describe(self, err: BaseException) -> str:
         # redis-py's messages name the host and the problem, never the password.
         return f"Gong's shared state (Redis at {self.location}) cannot be used: {type(err).__name__}: {err}"
+
+
+def _stamped(item: Any) -> Any:
+    """
+    ``item`` stamped with the time now, the moment before its script is sent to Redis.
+
+    GCRA's script compares it with the company's next free slot: a time taken earlier (before waiting for
+    the lock, say) would only make this process wait longer than it needs.
+    """
+    item.timestamp = int(time.time() * 1000)
+    return item
 
 
 class _Registry:

@@ -48,7 +48,9 @@ EXTRA_FIELDS = {
     "element_access_token": ("OAuth access token", "Bearer token of a Gong OAuth app", "password"),
     "element_timeout": ("Timeout (seconds)", "How long to wait for Gong", "text"),
     "element_max_retries": ("Max retries", "Retries of a call that failed", "text"),
-    "element_calls_per_second": ("Calls per second", "Client-side pace of one task process", "text"),
+    "element_calls_per_second": ("Calls per second", "Client-side pace, shared by the threads", "text"),
+    "element_shared_state_url": ("Shared state URL (Redis)", "redis:// or rediss:// URL", "password"),
+    "element_calls_per_day": ("Calls per day", "The company's daily budget", "text"),
 }
 
 
@@ -89,8 +91,16 @@ def test_hook_meta_describes_the_gong_form(api_server: ApiServer) -> None:
         assert standard[field]["hidden"] is False
         assert (standard[field]["title"], standard[field]["placeholder"]) == (label, placeholder)
     extras = meta["extra_fields"]
-    assert set(extras) == {"access_token", "timeout", "max_retries", "calls_per_second"}
+    assert set(extras) == {
+        "access_token",
+        "timeout",
+        "max_retries",
+        "calls_per_second",
+        "shared_state_url",
+        "calls_per_day",
+    }
     assert extras["access_token"]["schema"]["format"] == "password"
+    assert extras["shared_state_url"]["schema"]["format"] == "password"
 
 
 def test_add_form_shows_the_gong_fields(connections_page: ConnectionsPage) -> None:
