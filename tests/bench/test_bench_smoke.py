@@ -22,9 +22,11 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # ``python -m pytest`` puts the repository on the path; plain ``pytest`` not
     sys.path.insert(0, str(ROOT))
 
+from airflow_provider_gong.testing.redis_server import RedisServer  # noqa: E402
+from airflow_provider_gong.testing.server import GongEmulator  # noqa: E402
 from airflow_provider_gong.testing.tls import make_self_signed  # noqa: E402
 from airflow_provider_gong.testing.users import UserDirectory  # noqa: E402
-from bench import backfill, calls, importcost, memory, percall, run  # noqa: E402
+from bench import backfill, calls, importcost, memory, percall, run, shared  # noqa: E402
 from bench.clients import CLIENTS  # noqa: E402
 from bench.emulator import EmulatorProcess, start_emulator  # noqa: E402
 from bench.proxy import start_proxy  # noqa: E402
@@ -168,3 +170,15 @@ def test_rows_without_goals_read_informative_not_missed(emulator: EmulatorProces
     informative = run._percall_rows(result, goals=False)
     assert [row.goal for row in judged[:2]] == ["≥ 0.9x raw", "≤ 1.1x raw"]
     assert [(row.goal, row.met, row.verdict) for row in informative[:2]] == [("informative", None, "-")] * 2
+
+
+def test_shared_processes_get_no_429_and_every_call_is_counted(
+    gong_emulator: GongEmulator, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    result = shared.run_processes(
+        gong_emulator, k=2, shared=True, seconds=3.0, redis_url=redis_server.url, workdir=tmp_path
+    )
+
+    assert (len(result.processes), result.emulator_429, result.worker_429) == (2, 0, 0)
+    assert result.calls == result.emulator_200 > 0
+    assert len(shared.render([result]).splitlines()) == 3

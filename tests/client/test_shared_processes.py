@@ -6,8 +6,8 @@ from one wall-clock start to one deadline (:func:`bench.shared.run_processes`). 
 without ``shared_state_url`` (today's default: each paces alone) get 429s.
 
 Counts are asserted (429s, calls, each process's share); the one rate bound is the issue's (at least 0.95
-of Gong's 3 calls/s over 30 s, i.e. 85.5 calls). The shared pace spaces calls ``SHARED_MARGIN`` wider than
-1/3 s, so it leaves little room: 88 calls were measured at a 2 % margin, 87 at 3 %.
+of Gong's 3 calls/s over 30 s, i.e. 85.5 calls). The shared pace spaces calls ``SHARED_MARGIN`` (3 %)
+wider than 1/3 s: 2.93 calls/s (88 in 30 s) were measured at K=4.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ K = 4
 SHARED_SECONDS = 30.0
 ALONE_SECONDS = 10.0
 #: The least share of the calls any one process may get, as a fraction of its fair share (total / K).
-#: Waiting processes win the next slot by a race (their wake-up plus a few ms of random jitter), so each
-#: process's count is about binomial: of ~88 calls in 30 s a process expects 22 with a standard deviation of
-#: about 4 (0.18 of the fair share). Measured least shares: 0.77, 0.55, 0.68 (most: 1.41, 1.45, 1.18).
-#: 0.4 (9 of 22 calls) is over 3 standard deviations below fair, and still fails when a process starves.
-FAIR_SHARE = 0.4
+#: Waiting processes take the next slot nearly in turn (one that lost wakes a millisecond earlier per slot
+#: lost, plus up to 4 ms of random jitter), so shares stay near fair: measured least shares 0.91 at K=4 and
+#: 0.64 at K=8 (``python -m bench.shared``, 30 s each). 0.6 leaves room for a noisy CI machine and still
+#: fails when one process is starved.
+FAIR_SHARE = 0.6
 
 
 def test_four_processes_share_gongs_pace_without_429_and_without_it_get_429s(
