@@ -176,6 +176,8 @@ def form_connection(browser: Any, api_server: ApiServer, gong_emulator: Emulator
         "timeout": 12.5,
         "max_retries": 2,
         "calls_per_second": 1.5,
+        "shared_state_url": None,
+        "calls_per_day": 10000,  # the schema's default, prefilled by the form
     }, editor
     page.save()
     page.row(FORM_CONN_ID)
@@ -201,6 +203,8 @@ def test_form_values_reach_the_hook(
         "timeout": 12.5,
         "max_retries": 2,
         "calls_per_second": 1.5,
+        "shared_state_url": None,
+        "calls_per_day": 10000,  # the schema's default, prefilled by the form
     }
 
     # Through a URI, as the api-server's Test button hands it to the hook.

@@ -206,7 +206,12 @@ def test_form_values_reach_the_hook(
     assert stored["port"] is None
     assert stored["schema"] in (None, "")
     # The untouched OAuth token field is left out (Airflow 2 stores every custom field but blank ones).
-    assert _stored_extra(stored) == {"timeout": 12.5, "max_retries": 2, "calls_per_second": 1.5}
+    assert _stored_extra(stored) == {
+        "timeout": 12.5,
+        "max_retries": 2,
+        "calls_per_second": 1.5,
+        "calls_per_day": 10000,  # the schema's default, prefilled by the form
+    }
 
     # Through a URI, as Airflow hands a connection to a task.
     monkeypatch.setenv("AIRFLOW_CONN_GONG_FLASK_ROUND_TRIP", stored["get_uri"])
