@@ -292,7 +292,7 @@ def _shared_state(
             f"{where}: refusing to send the Redis password in clear to {location}; use rediss:// (TLS), "
             "as for Gong itself (plain redis:// with a password is only allowed to localhost)"
         )
-    per_day = extras.get("calls_per_day")
+    per_day = _extra(extras, "calls_per_day")
     calls_per_day = DEFAULT_CALLS_PER_DAY
     if per_day is not None and not (isinstance(per_day, str) and not per_day.strip()):
         calls_per_day = int(

@@ -136,6 +136,14 @@ def test_a_malformed_url_is_a_config_error_without_its_password(
     assert "pw-123" not in message
 
 
+def test_prefixed_extras_of_older_uis_are_read_too(gong: GongEmulator) -> None:
+    settings = settings_for(
+        gong, extra__gong__shared_state_url="redis://localhost:6379/1", extra__gong__calls_per_day=42
+    )
+    assert settings.shared is not None
+    assert (settings.shared.location, settings.shared.calls_per_day) == ("redis://localhost:6379/1", 42)
+
+
 def test_a_password_may_go_over_tls_or_to_localhost(gong: GongEmulator) -> None:
     tls = settings_for(gong, shared_state_url="rediss://:pw@redis.internal:6380/1").shared
     assert tls is not None and tls.location == "rediss://redis.internal:6380/1"
