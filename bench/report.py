@@ -39,18 +39,25 @@ class Row:
         return "-" if self.met is None else ("yes" if self.met else "**NO**")
 
 
-def render(rows: Sequence[Row]) -> str:
-    """Render the rows as a Markdown table with aligned columns."""
-    header = ("#", "measure", "GongHook", "compared with (same run)", "ratio", "goal", "met")
-    cells = [header] + [(r.section, r.measure, r.ours, r.others, r.ratio, r.goal, r.verdict) for r in rows]
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table of ``header`` and ``rows``, its columns aligned."""
+    cells = [header, *rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
 
     def line(row: Sequence[str]) -> str:
         return "| " + " | ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)) + " |"
 
     out = [line(header), "|" + "|".join("-" * (width + 2) for width in widths) + "|"]
-    out += [line(row) for row in cells[1:]]
+    out += [line(row) for row in rows]
     return "\n".join(out)
+
+
+def render(rows: Sequence[Row]) -> str:
+    """Render the rows as a Markdown table with aligned columns."""
+    header = ("#", "measure", "GongHook", "compared with (same run)", "ratio", "goal", "met")
+    return markdown_table(
+        header, [(r.section, r.measure, r.ours, r.others, r.ratio, r.goal, r.verdict) for r in rows]
+    )
 
 
 def machine() -> str:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.report import machine
+from bench.report import machine, markdown_table
 
 __all__ = ["GONG_RATE", "ProcessCalls", "SharedRun", "main", "plot", "render", "run_processes", "worker"]
 
@@ -328,29 +328,20 @@ def render(runs: Sequence[SharedRun]) -> str:
         "min share",
         "max share",
     )
-    cells = [header]
-    for r in runs:
-        shares = r.shares
-        cells.append(
-            (
-                r.mode,
-                str(r.k),
-                f"{r.rate:.2f}",
-                f"{r.ratio:.2f}",
-                str(r.emulator_429),
-                str(r.worker_429),
-                f"{min(shares):.2f}",
-                f"{max(shares):.2f}",
-            )
+    rows = [
+        (
+            r.mode,
+            str(r.k),
+            f"{r.rate:.2f}",
+            f"{r.ratio:.2f}",
+            str(r.emulator_429),
+            str(r.worker_429),
+            f"{min(r.shares):.2f}",
+            f"{max(r.shares):.2f}",
         )
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-
-    def line(row: Sequence[str]) -> str:
-        return "| " + " | ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)) + " |"
-
-    out = [line(header), "|" + "|".join("-" * (width + 2) for width in widths) + "|"]
-    out += [line(row) for row in cells[1:]]
-    return "\n".join(out)
+        for r in runs
+    ]
+    return markdown_table(header, rows)
 
 
 def plot(shared: SharedRun, alone: SharedRun, png: Path) -> None:

@@ -41,18 +41,14 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     shared.REGISTRY.clear()
 
 
-def _in_ci() -> bool:
-    import os
-
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
 @pytest.fixture(scope="session")
 def redis_server_session() -> Iterator[RedisServer]:
     """One real ``redis-server`` for the session (see ``redis_server``)."""
     if redis_server_path() is None:
+        from ui.gong_ui_harness import in_ci  # the suite's one reading of CI (imported only when needed)
+
         reason = "redis-server is not installed (apt-get install redis-server)"
-        if _in_ci():
+        if in_ci():
             pytest.fail(f"{reason}; CI is set, so the shared-state tests must run (see .ci/run)")
         pytest.skip(reason)
     with RedisServer() as server:

@@ -264,9 +264,12 @@ class SharedLimits:
         now = self._clock()
         key = self._budget_key(now.astimezone(UTC).date())
         reset = _midnight_after(now)
-        waited += yield from self._wait_hold(method, path, max_wait, refund=None)
         expire_at = int((reset + timedelta(days=1)).timestamp())
-        spent, _ = yield _Step("redis", lambda r: r.pipeline().incr(key).expireat(key, expire_at).execute())
+        # The hold is read with the spend, in one round trip; a hold that raises gives the call back.
+        hold_ms, spent, _ = yield _Step(
+            "redis", lambda r: r.pipeline().pttl(self.hold_key).incr(key).expireat(key, expire_at).execute()
+        )
+        waited += yield from self._sleep_hold(int(hold_ms), method, path, max_wait, refund=key)
         if int(spent) > self.shared.calls_per_day:
             yield _Step("redis", lambda r: r.decr(key))
             raise GongRateLimitError(
@@ -284,7 +287,6 @@ class SharedLimits:
             return waited
         lost = 0
         while True:
-            waited += yield from self._wait_hold(method, path, max_wait, refund=key)
             decision = yield _Step("put", self._pyrate.RateItem("call", 0))  # stamped when sent
             if decision.allowed:
                 break
@@ -294,29 +296,35 @@ class SharedLimits:
             wait = max(slot + random.uniform(0, FAIR_JITTER) - AGE_STEP * lost, 0.0005)
             yield _Step("sleep", wait)
             waited += wait
+            # A 429 another process got while this one slept holds this call too.
+            hold_ms = yield _Step("redis", lambda r: r.pttl(self.hold_key))
+            waited += yield from self._sleep_hold(int(hold_ms), method, path, max_wait, refund=key)
         return waited
 
-    def _wait_hold(self, method: str, path: str, max_wait: float, refund: str | None) -> _Steps:
-        """Sleep out the company's hold if it is at most ``max_wait``; else raise (refunding the budget)."""
-        hold_ms = yield _Step("redis", lambda r: r.pttl(self.hold_key))
-        if int(hold_ms) <= 0:
-            return 0.0
-        held = int(hold_ms) / 1000
-        if held > max_wait:
-            if refund is not None:
+    def _sleep_hold(self, hold_ms: int, method: str, path: str, max_wait: float, refund: str) -> _Steps:
+        """
+        Sleep out a hold of ``hold_ms`` up to ``max_wait`` (and any set meanwhile); a longer one raises,
+        refunding the budget.
+        """
+        slept = 0.0
+        while hold_ms > 0:
+            held = hold_ms / 1000
+            if held > max_wait:
                 yield _Step("redis", lambda r: r.decr(refund))
-            raise GongRateLimitError(
-                429,
-                method,
-                path,
-                detail=(
-                    f"a call of this company got a 429 and Gong's Retry-After holds every process (shared "
-                    f"through {self.location}) for {held:.0f} s more. Nothing was sent"
-                ),
-                retry_after=held,
-            )
-        yield _Step("sleep", held)
-        return held
+                raise GongRateLimitError(
+                    429,
+                    method,
+                    path,
+                    detail=(
+                        f"a call of this company got a 429 and Gong's Retry-After holds every process "
+                        f"(shared through {self.location}) for {held:.0f} s more. Nothing was sent"
+                    ),
+                    retry_after=held,
+                )
+            yield _Step("sleep", held)
+            slept += held
+            hold_ms = int((yield _Step("redis", lambda r: r.pttl(self.hold_key))))
+        return slept
 
     def _hold_steps(self, seconds: float) -> _Steps:
         ms = max(int(seconds * 1000), 1)

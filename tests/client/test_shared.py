@@ -60,6 +60,11 @@ def new_process_client(settings: GongSettings, **kwargs: Any) -> GongClient:
     return GongClient(settings, **kwargs)
 
 
+def use_connection(monkeypatch: pytest.MonkeyPatch, gong: GongEmulator, **extra: Any) -> None:
+    """Point the test's Airflow connection at the emulator, with these extras."""
+    monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", gong.connection_json(extra=extra))
+
+
 def list_users(client: GongClient) -> dict[str, Any]:
     return client.request(USERS, params={}, retry=False)
 
@@ -293,15 +298,12 @@ def test_the_budget_is_the_utc_day(gong: GongEmulator, redis_server: RedisServer
 def test_remaining_daily_budget_of_the_hook(
     gong: GongEmulator, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(
-        f"AIRFLOW_CONN_{CONN_ID.upper()}",
-        gong.connection_json(extra={"shared_state_url": redis_server.url, "calls_per_day": 40}),
-    )
+    use_connection(monkeypatch, gong, shared_state_url=redis_server.url, calls_per_day=40)
     hook = GongHook(CONN_ID)
     assert hook.remaining_daily_budget() == 40
     hook.call("GET", "/v2/users")
     assert hook.remaining_daily_budget() == 39
-    monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", gong.connection_json())
+    use_connection(monkeypatch, gong)
     assert GongHook(CONN_ID).remaining_daily_budget() is None
 
 
@@ -418,9 +420,7 @@ def test_an_unusable_redis_falls_back_to_the_process_pace_with_one_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="airflow_provider_gong.client.shared")
-    monkeypatch.setenv(
-        f"AIRFLOW_CONN_{CONN_ID.upper()}", gong.connection_json(extra={"shared_state_url": broken_redis_url})
-    )
+    use_connection(monkeypatch, gong, shared_state_url=broken_redis_url)
     hook = GongHook(CONN_ID)
     for _ in range(4):
         hook.call("GET", "/v2/users")
@@ -442,9 +442,7 @@ def test_redis_killed_mid_run_the_load_completes_on_the_process_pace(
     caplog.set_level(logging.WARNING, logger="airflow_provider_gong.client.shared")
     gong.configure(users=30, page_size=3)
     with RedisServer() as server:
-        monkeypatch.setenv(
-            f"AIRFLOW_CONN_{CONN_ID.upper()}", gong.connection_json(extra={"shared_state_url": server.url})
-        )
+        use_connection(monkeypatch, gong, shared_state_url=server.url)
         hook = GongHook(CONN_ID)
         ids = []
         for user in hook.iter_users():
@@ -462,10 +460,7 @@ def test_redis_killed_mid_run_the_load_completes_on_the_process_pace(
 def test_test_connection_checks_redis_too(
     gong: GongEmulator, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(
-        f"AIRFLOW_CONN_{CONN_ID.upper()}",
-        gong.connection_json(extra={"shared_state_url": redis_server.url, "calls_per_day": 100}),
-    )
+    use_connection(monkeypatch, gong, shared_state_url=redis_server.url, calls_per_day=100)
     ok, message = GongHook(CONN_ID).test_connection()
     assert ok is True, message
     assert f"shared state at redis://127.0.0.1:{redis_server.port}/0: 99 of 100 calls left today" in message
