@@ -3,6 +3,12 @@ ground truth.
 
 They need no credentials and are never subject to faults, rate limits or the stats.
 
+OAuth (what a person gets after authorising the app, and the clock of the access tokens):
+``POST /_emulator/oauth/refresh-token`` mints a refresh token, ``{"refresh_token": "emu-rt-..."}``;
+``POST /_emulator/oauth/authorization-code`` with ``{"redirect_uri": "..."}`` (or ``?redirect_uri=``) mints
+a code, ``{"code": "emu-code-...", "redirect_uri": "..."}``; ``POST /_emulator/oauth/expire-access-tokens``
+makes every access token issued so far expire now, ``{"ok": true}``.
+
 ``GET /_emulator/calls`` lists every call of the catalog, visible yet or not, with when it becomes visible
 and complete: ``{"calls": [{"id", "started", "workspaceId", "primaryUserId", "visibleAt", "transcriptAt",
 "contentAt"}], "workspaceIds": [...], "clock": "<the emulator's now>"}`` (times ISO-8601 with the
@@ -29,7 +35,17 @@ __all__ = ["PREFIX", "admin_answer"]
 #: Path prefix of the control endpoints.
 PREFIX = "/_emulator"
 
-_KNOWN = ("health", "stats", "reset", "config", "users", "calls")
+_KNOWN = (
+    "health",
+    "stats",
+    "reset",
+    "config",
+    "users",
+    "calls",
+    "refresh-token",
+    "authorization-code",
+    "expire-access-tokens",
+)
 
 
 def admin_answer(state: EmulatorState, method: str, path: str, query: bytes, body: bytes) -> Answer:
@@ -64,11 +80,28 @@ def admin_answer(state: EmulatorState, method: str, path: str, query: bytes, bod
             return _users(state, query)
         if path == "/_emulator/calls" and method == "GET":
             return _calls(state)
+        if path == "/_emulator/oauth/refresh-token" and method == "POST":
+            return Answer(200, dumps({"refresh_token": state.oauth.issue_refresh_token()}))
+        if path == "/_emulator/oauth/authorization-code" and method == "POST":
+            return _authorization_code(state, query, body)
+        if path == "/_emulator/oauth/expire-access-tokens" and method == "POST":
+            state.oauth.expire_access_tokens()
+            return Answer(200, b'{"ok":true}')
     except (ConfigError, BadRequestError) as exc:
         return Answer(400, dumps({"errors": [str(exc)]}))
     if path.rsplit("/", 1)[-1] in _KNOWN:
         return Answer(405, dumps({"errors": [f"Method {method} not allowed on {path}"]}))
     return Answer(404, dumps({"errors": [f"No such control endpoint: {path}"]}))
+
+
+def _authorization_code(state: EmulatorState, query: bytes, body: bytes) -> Answer:
+    options = _json_object(body) if body.strip() else {}
+    from_query = parse_qs(query.decode("latin-1")).get("redirect_uri", [""])[-1]
+    redirect_uri = options.get("redirect_uri", from_query)
+    if not isinstance(redirect_uri, str) or not redirect_uri:
+        raise BadRequestError("redirect_uri (a non-empty string) is required")
+    code = state.oauth.issue_authorization_code(redirect_uri)
+    return Answer(200, dumps({"code": code, "redirect_uri": redirect_uri}))
 
 
 def _users(state: EmulatorState, query: bytes) -> Answer:

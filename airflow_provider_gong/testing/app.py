@@ -1,5 +1,6 @@
 """The emulator's ASGI application: the Gong routes of :mod:`~airflow_provider_gong.testing.routes` plus
-the ``/_emulator/`` control endpoints.
+the ``/_emulator/`` control endpoints and the OAuth token endpoint (``config.TOKEN_PATH``, answered by
+:mod:`~airflow_provider_gong.testing.oauth` before, and outside of, the steps below).
 
 Every Gong call goes through the same steps, whatever its route: count it and draw its faults; then, unless
 a fault answers instead, authenticate (401), route (404/405), check the route's scopes (403), admit it under
@@ -29,6 +30,7 @@ from airflow_provider_gong.testing.asgi import (
     wait_disconnect,
 )
 from airflow_provider_gong.testing.auth import authenticate, check_scopes
+from airflow_provider_gong.testing.config import TOKEN_PATH
 from airflow_provider_gong.testing.envelope import (
     MSG_LIMIT,
     MSG_UNEXPECTED,
@@ -77,7 +79,26 @@ class EmulatorApp:
             answer = admin_answer(self.state, scope["method"], path, scope.get("query_string", b""), body)
             await send_answer(send, answer)
             return
+        if path == TOKEN_PATH:
+            await self._token_call(scope, receive, send, body)
+            return
         await self._gong_call(scope, receive, send, body)
+
+    async def _token_call(self, scope: Scope, receive: Receive, send: Send, body: bytes) -> None:
+        """The OAuth token endpoint: no faults, rate limits or Gong stats; ``token_delay`` after rotating."""
+        result = self.state.oauth.token_request(
+            self.state.config,
+            scope["method"],
+            scope.get("headers", ()),
+            scope.get("query_string", b""),
+            body,
+            _base_url(scope),
+        )
+        if result.delay > 0 and await self._pause(result.delay, receive) != "elapsed":
+            self._abort(scope)
+            await drain(receive)
+            return
+        await send_answer(send, result.answer)
 
     async def _gong_call(self, scope: Scope, receive: Receive, send: Send, body: bytes) -> None:
         state = self.state
@@ -137,7 +158,7 @@ class EmulatorApp:
         config = state.config
         method: str = scope["method"]
         path: str = scope["path"]
-        denied = authenticate(config, scope.get("headers", ()), request_id)
+        denied = authenticate(config, scope.get("headers", ()), request_id, state.oauth)
         if denied is not None:
             return denied
         route = found.route
@@ -171,3 +192,18 @@ class EmulatorApp:
         except Exception:  # an emulator bug: answer like Gong would, and say so in the log
             _log.exception("Gong emulator failed on %s %s", method, path)
             return gong_error(500, MSG_UNEXPECTED, request_id=request_id)
+
+
+def _base_url(scope: Scope) -> str:
+    """The emulator's base URL as the client reached it: its ``Host`` header, else the listening socket."""
+    scheme = scope.get("scheme", "http")
+    for name, value in scope.get("headers", ()):
+        if name == b"host" and value:
+            return f"{scheme}://{value.decode('latin-1')}"
+    server = scope.get("server")
+    if not server:  # pragma: no cover - uvicorn always fills in the server
+        return f"{scheme}://127.0.0.1"
+    host, port = server[0], server[1]
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}" if port is None else f"{scheme}://{host}:{port}"

@@ -1,4 +1,5 @@
-"""Who may call: Basic (access key + secret) or Bearer (OAuth token), then the route's scopes.
+"""Who may call: Basic (access key + secret) or Bearer (the static OAuth token or an access token issued
+by the token endpoint, see :mod:`~airflow_provider_gong.testing.oauth`), then the route's scopes.
 
 The scopes in ``EmulatorConfig.scopes`` are granted to any valid credentials (Basic or Bearer); each
 route of the table declares the scopes it needs.
@@ -14,18 +15,24 @@ from collections.abc import Iterable, Sequence
 from airflow_provider_gong.testing.asgi import Answer
 from airflow_provider_gong.testing.config import EmulatorConfig
 from airflow_provider_gong.testing.envelope import gong_error
+from airflow_provider_gong.testing.oauth import OAuthState
 
 __all__ = ["authenticate", "check_scopes"]
 
 
 def authenticate(
-    config: EmulatorConfig, headers: Sequence[tuple[bytes, bytes]], request_id: str
+    config: EmulatorConfig,
+    headers: Sequence[tuple[bytes, bytes]],
+    request_id: str,
+    oauth: OAuthState | None = None,
 ) -> Answer | None:
     """Check the ``Authorization`` header; return the 401 to send, or ``None`` when it is good.
 
     :param config: The live settings (credentials).
     :param headers: The request's raw headers (lower-case names).
     :param request_id: The request id of a refusal.
+    :param oauth: The issued OAuth tokens: a bearer token among them that has not expired is good too, and a
+        refused bearer token is counted there (``oauth_rejected_bearer``).
     """
     authorization = None
     for name, value in headers:
@@ -52,7 +59,10 @@ def authenticate(
             return gong_error(401, "Invalid access key or access key secret", request_id=request_id)
     elif scheme == "bearer":
         token = config.token
-        if token is None or not hmac.compare_digest(credentials.encode(), token.encode()):
+        static = token is not None and hmac.compare_digest(credentials.encode(), token.encode())
+        if not static and not (oauth is not None and oauth.access_token_valid(credentials)):
+            if oauth is not None:
+                oauth.count_rejected_bearer()
             return gong_error(401, "Invalid or expired access token", request_id=request_id)
     else:
         return gong_error(401, "Unsupported authorization scheme", request_id=request_id)

@@ -10,6 +10,7 @@ import typing
 import zoneinfo
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from airflow_provider_gong.testing.faults import validate_retry_after, validate_scripted_answer
 from airflow_provider_gong.testing.users import DEFAULT_AVATAR_SHARE, parse_gong_time
@@ -24,6 +25,8 @@ __all__ = [
     "CALL_USER_ACCESS_READ_SCOPE",
     "COACHING_READ_SCOPE",
     "DEFAULT_ACCESS_KEY",
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
     "DEFAULT_SCOPES",
     "DEFAULT_SECRET",
     "DEFAULT_TOKEN",
@@ -34,6 +37,7 @@ __all__ = [
     "STATS_SCORECARDS_SCOPE",
     "STATS_USER_ACTIONS_DETAILED_SCOPE",
     "STATS_USER_ACTIONS_SCOPE",
+    "TOKEN_PATH",
     "TRACKERS_READ_SCOPE",
     "USERS_READ_SCOPE",
     "WORKSPACES_READ_SCOPE",
@@ -44,6 +48,11 @@ __all__ = [
 DEFAULT_ACCESS_KEY = "emulator-access-key"
 DEFAULT_SECRET = "emulator-access-key-secret"  # noqa: S105 - a well-known test credential
 DEFAULT_TOKEN = "emulator-oauth-token"  # noqa: S105 - a well-known test credential
+DEFAULT_CLIENT_ID = "emulator-client-id"
+DEFAULT_CLIENT_SECRET = "emulator-client-secret"  # noqa: S105 - a well-known test credential
+#: Path of the OAuth token endpoint (Gong: ``https://app.gong.io/oauth2/generate-customer-token``), served on
+#: the emulator's own port.
+TOKEN_PATH = "/oauth2/generate-customer-token"  # noqa: S105 - a path, not a credential
 USERS_READ_SCOPE = "api:users:read"
 CALLS_READ_BASIC_SCOPE = "api:calls:read:basic"
 CALLS_READ_EXTENSIVE_SCOPE = "api:calls:read:extensive"
@@ -167,6 +176,20 @@ class EmulatorConfig:
         media URLs) or ``...:transcript``); a call whose route needs a scope not granted gets 403.
         Default: :data:`DEFAULT_SCOPES`, all of them.
 
+    OAuth app (the token endpoint :data:`TOKEN_PATH`, see :mod:`~airflow_provider_gong.testing.oauth`):
+
+    :param oauth_client_id: Client id accepted in the token endpoint's ``Authorization: Basic`` (no ``:``).
+    :param oauth_client_secret: Client secret accepted there.
+    :param access_token_lifetime: Seconds an issued access token stays valid (``> 0``; ``expires_in`` says
+        its ceiling, at least 1). Issued access tokens are accepted in ``Authorization: Bearer`` besides
+        ``token``.
+    :param oauth_base_url: What the token answers say in ``api_base_url_for_customer`` (``None``: the
+        emulator's own base URL as the client reached it, e.g. ``http://127.0.0.1:PORT``).
+    :param token_delay: Seconds the token endpoint waits before it answers, after it has rotated the
+        tokens (widens the window of concurrent refreshes).
+    :param token_drop_after_rotation: The next N successful token requests rotate the tokens and then answer
+        503 instead of them, as if the answer was lost (counts down; cleared by a reset).
+
     Rate limits (one company):
 
     :param rate_per_second: Calls allowed in any sliding 1-second window (``None``: unlimited).
@@ -220,6 +243,13 @@ class EmulatorConfig:
     token: str | None = DEFAULT_TOKEN
     scopes: list[str] = dataclasses.field(default_factory=lambda: list(DEFAULT_SCOPES))
 
+    oauth_client_id: str = DEFAULT_CLIENT_ID
+    oauth_client_secret: str = DEFAULT_CLIENT_SECRET
+    access_token_lifetime: float = 86_400.0
+    oauth_base_url: str | None = None
+    token_delay: float = 0.0
+    token_drop_after_rotation: int = 0
+
     rate_per_second: int | None = 3
     rate_per_day: int | None = 10_000
     day_seconds: float = 86_400.0
@@ -265,6 +295,7 @@ class EmulatorConfig:
             "slow_seconds",
             "processing_delay",
             "late_delay",
+            "token_delay",
         ):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
@@ -273,6 +304,7 @@ class EmulatorConfig:
             raise ConfigError("cursor_ttl must be a finite number >= 0 or None")
         if self.day_seconds <= 0:
             raise ConfigError("day_seconds must be > 0")
+        self._validate_oauth()
         if self.late_delay < self.processing_delay:
             raise ConfigError("late_delay must be >= processing_delay")
         calls_from, calls_to = self.calls_window()
@@ -296,6 +328,19 @@ class EmulatorConfig:
                 validate_scripted_answer(answer)
             except ValueError as exc:
                 raise ConfigError(f"fail_next[{position}]: {exc}") from None
+
+    def _validate_oauth(self) -> None:
+        if not self.oauth_client_id or ":" in self.oauth_client_id:
+            raise ConfigError("oauth_client_id must be a non-empty string without ':'")
+        if not self.oauth_client_secret:
+            raise ConfigError("oauth_client_secret must be a non-empty string")
+        if not math.isfinite(self.access_token_lifetime) or self.access_token_lifetime <= 0:
+            raise ConfigError("access_token_lifetime must be a finite number > 0")
+        if self.token_drop_after_rotation < 0:
+            raise ConfigError("token_drop_after_rotation must be >= 0")
+        base = self.oauth_base_url
+        if base is not None and (urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc):
+            raise ConfigError(f"oauth_base_url must be an http:// or https:// URL or None, got {base!r}")
 
     def calls_window(self) -> tuple[float, float]:
         """Return ``(calls_from, calls_to)`` in UTC epoch seconds."""

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
 from airflow_provider_gong.testing.app import EmulatorApp
-from airflow_provider_gong.testing.config import EmulatorConfig
+from airflow_provider_gong.testing.config import TOKEN_PATH, EmulatorConfig
 from airflow_provider_gong.testing.extra import require
 from airflow_provider_gong.testing.state import EmulatorState, EmulatorStats
 from airflow_provider_gong.testing.users import UserDirectory
@@ -274,13 +274,98 @@ class GongEmulator:
         return self.state.stats()
 
     def reset(self, *, restore_config: bool = False) -> None:
-        """Clear counters, rate-limit windows and pending ``fail_next``; re-seed the fault RNG.
+        """Clear counters, rate-limit windows and pending ``fail_next``; re-seed the fault RNG; forget the
+        OAuth tokens and codes issued (and pending ``token_drop_after_rotation``).
 
         :param restore_config: Also restore the settings the emulator was created with.
         """
         if restore_config:
             self.state.config = self.state.initial_config.copy()
         self.state.reset()
+
+    # -- OAuth app -----------------------------------------------------------------------------------------
+
+    def issue_refresh_token(self) -> str:
+        """Mint a valid refresh token, as a person gets after authorising the OAuth app (single-use).
+
+        Same as ``POST /_emulator/oauth/refresh-token``.
+        """
+        return self.state.oauth.issue_refresh_token()
+
+    def issue_authorization_code(self, redirect_uri: str) -> str:
+        """Mint an authorization code for ``redirect_uri`` (exchangeable once at :data:`TOKEN_PATH`).
+
+        Same as ``POST /_emulator/oauth/authorization-code``.
+
+        :param redirect_uri: The redirect URI the exchange must name.
+        """
+        return self.state.oauth.issue_authorization_code(redirect_uri)
+
+    def expire_access_tokens(self) -> None:
+        """Make every access token issued so far expire now.
+
+        Same as ``POST /_emulator/oauth/expire-access-tokens``.
+        """
+        self.state.oauth.expire_access_tokens()
+
+    @property
+    def token_url(self) -> str:
+        """The token endpoint's full URL, ``{url}/oauth2/generate-customer-token``."""
+        return f"{self.url}{TOKEN_PATH}"
+
+    def oauth_connection_dict(
+        self,
+        refresh_token: str | None = None,
+        *,
+        access_token: str | None = None,
+        host: bool = False,
+        extra: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Return an Airflow connection (``conn_type`` ``gong``) for an OAuth app of this emulator.
+
+        No ``login`` / ``password``; ``extra`` holds ``client_id``, ``client_secret``, ``refresh_token``
+        and ``token_url`` (plus ``access_token`` if given). Without ``host`` the client learns the API's
+        base URL from the token answer's ``api_base_url_for_customer``.
+
+        :param refresh_token: The refresh token (default: a fresh :meth:`issue_refresh_token`).
+        :param access_token: A current access token to include.
+        :param host: Also set ``host`` to :attr:`url`.
+        :param extra: More ``extra`` fields (win over the ones above).
+        """
+        config = self.state.config
+        conn: dict[str, Any] = {"conn_type": "gong"}
+        if host:
+            conn["host"] = self.url
+        extras: dict[str, Any] = {
+            "client_id": config.oauth_client_id,
+            "client_secret": config.oauth_client_secret,
+            "refresh_token": refresh_token if refresh_token is not None else self.issue_refresh_token(),
+            "token_url": self.token_url,
+        }
+        if access_token is not None:
+            extras["access_token"] = access_token
+        extras.update(extra or {})
+        conn["extra"] = extras
+        return conn
+
+    def oauth_connection_json(
+        self,
+        refresh_token: str | None = None,
+        *,
+        access_token: str | None = None,
+        host: bool = False,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Return :meth:`oauth_connection_dict` as JSON, e.g. for ``AIRFLOW_CONN_GONG_DEFAULT``.
+
+        :param refresh_token: The refresh token (default: a fresh :meth:`issue_refresh_token`).
+        :param access_token: A current access token to include.
+        :param host: Also set ``host`` to :attr:`url`.
+        :param extra: More ``extra`` fields.
+        """
+        return json.dumps(
+            self.oauth_connection_dict(refresh_token, access_token=access_token, host=host, extra=extra)
+        )
 
     @property
     def directory(self) -> UserDirectory:

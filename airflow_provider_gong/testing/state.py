@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 from airflow_provider_gong.testing.calls import CallCatalog
 from airflow_provider_gong.testing.config import ConfigError, EmulatorConfig
 from airflow_provider_gong.testing.faults import FAULT_KINDS, FaultDecision, decide, validate_scripted_answer
+from airflow_provider_gong.testing.oauth import OAuthState
 from airflow_provider_gong.testing.ratelimit import RateDecision, RateLimiter
 from airflow_provider_gong.testing.users import UserDirectory
 
@@ -30,6 +31,12 @@ class EmulatorStats(TypedDict):
     (``"200"``, ``"429"``) or ``"dropped"`` / ``"hung"`` for calls that got no answer. ``faults`` counts
     injected faults by kind (``drop``, ``hang``, ``fail_5xx``, ``fail_429``, ``truncate``, ``bad_shape``,
     ``slow``) plus ``scripted`` for consumed ``fail_next`` entries.
+
+    The OAuth token endpoint (not a Gong API call, so not in ``gong_calls``): ``oauth_token_requests``
+    counts every call of it, ``oauth_refreshes`` / ``oauth_code_exchanges`` the successful
+    ``refresh_token`` / ``authorization_code`` grants (answers dropped by ``token_drop_after_rotation``
+    included), ``oauth_invalid_grants`` the ``invalid_grant`` refusals; ``oauth_rejected_bearer`` counts API
+    calls refused for an expired or unknown bearer token.
     """
 
     gong_calls: int
@@ -42,6 +49,11 @@ class EmulatorStats(TypedDict):
     connections_open: int
     fail_next_pending: int
     calls_today: int
+    oauth_token_requests: int
+    oauth_refreshes: int
+    oauth_code_exchanges: int
+    oauth_invalid_grants: int
+    oauth_rejected_bearer: int
 
 
 class EmulatorState:
@@ -59,6 +71,8 @@ class EmulatorState:
         self._catalog: CallCatalog | None = None
         self._catalog_lock = threading.Lock()
         self.limiter = RateLimiter()
+        #: The OAuth tokens and codes issued, and the token endpoint's counters.
+        self.oauth = OAuthState()
         self._rng = random.Random()
         self._connections: dict[Any, Any] = {}
         self.stopping: asyncio.Event | None = None
@@ -143,12 +157,16 @@ class EmulatorState:
         self._rng.seed(f"gong-emulator-faults:{seed}")
 
     def reset(self) -> None:
-        """Clear counters, limiter windows and pending ``fail_next`` answers; re-seed the fault RNG."""
+        """Clear counters, limiter windows and pending ``fail_next`` answers; re-seed the fault RNG; forget
+        the OAuth tokens and codes issued (and pending ``token_drop_after_rotation``).
+        """
         with self._lock:
             self._reset_counters()
             self._seed_rng()
             self._config.fail_next.clear()
+            self._config.token_drop_after_rotation = 0
         self.limiter.reset()
+        self.oauth.reset()
 
     def queue_answers(self, answers: Iterable[Mapping[str, Any]]) -> None:
         """Append scripted answers to ``config.fail_next`` (validated first, appended atomically).
@@ -203,6 +221,7 @@ class EmulatorState:
 
     def stats(self) -> EmulatorStats:
         """Return a snapshot of the counters."""
+        oauth = self.oauth.stats()
         with self._lock:
             faults = dict.fromkeys((*FAULT_KINDS, "slow", "scripted"), 0)
             faults.update(self._faults)
@@ -221,6 +240,11 @@ class EmulatorState:
                 "connections_open": len(self._connections),
                 "fail_next_pending": len(self._config.fail_next),
                 "calls_today": self.limiter.calls_today,
+                "oauth_token_requests": oauth["oauth_token_requests"],
+                "oauth_refreshes": oauth["oauth_refreshes"],
+                "oauth_code_exchanges": oauth["oauth_code_exchanges"],
+                "oauth_invalid_grants": oauth["oauth_invalid_grants"],
+                "oauth_rejected_bearer": oauth["oauth_rejected_bearer"],
             }
 
     # -- connections (called from the server's protocol, in the event-loop thread) -------------------------
