@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         Connection,
         Context,
         ObjectStoragePath,
+        Variable,
         conf,
     )
     from airflow.sdk.bases.xcom import BaseXCom
@@ -69,6 +70,7 @@ __all__ = [
     "ObjectStoragePath",
     "TaskDeferred",
     "TriggerEvent",
+    "Variable",
     "amask_secret",
     "conf",
     "delete_xcom",
@@ -113,6 +115,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "ObjectStoragePath": (_COMPAT,),
     "conf": (_COMPAT,),
     "mask_secret": (_COMPAT,),
+    "Variable": (_COMPAT,),
     # Not in common-compat: the Task SDK's location, then Airflow 2's.
     "AirflowRescheduleException": ("airflow.sdk.exceptions", "airflow.exceptions"),
     "BaseXCom": ("airflow.sdk.bases.xcom", "airflow.models.xcom"),

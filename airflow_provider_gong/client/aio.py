@@ -39,12 +39,11 @@ class AsyncTransport:
         if self._client is None:
             settings = self._settings
             context = ssl_context(trust_store())
+            headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+            if settings.authorization:
+                headers["Authorization"] = settings.authorization
             self._client = httpx.AsyncClient(
-                headers={
-                    "Authorization": settings.authorization,
-                    "User-Agent": USER_AGENT,
-                    "Accept": "application/json",
-                },
+                headers=headers,
                 timeout=settings.timeout,
                 follow_redirects=False,
                 verify=True if context is None else context,
@@ -61,6 +60,7 @@ class AsyncTransport:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        access_token: str | None = None,
     ) -> Answer:
         """
         Send one request and read its whole answer, or raise the typed transport error.
@@ -71,13 +71,20 @@ class AsyncTransport:
         :param path: Path below the base URL.
         :param params: Query parameters.
         :param json: JSON body.
+        :param access_token: An OAuth app's current token, sent as ``Bearer``.
         :raises GongConnectionError: (or :class:`GongTimeoutError`) when no complete answer came.
         """
         settings = self._settings
         url = settings.base_url + path
         try:
             response = await asyncio.wait_for(
-                self._http().request(method, url, params=dict(params) if params else None, json=json),
+                self._http().request(
+                    method,
+                    url,
+                    params=dict(params) if params else None,
+                    json=json,
+                    headers=None if access_token is None else {"Authorization": f"Bearer {access_token}"},
+                ),
                 settings.timeout + DEADLINE_SLACK,
             )
         except Exception as err:

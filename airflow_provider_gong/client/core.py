@@ -20,13 +20,19 @@ from typing import Any
 from airflow_provider_gong.client.aio import AsyncTransport
 from airflow_provider_gong.client.dates import now_utc
 from airflow_provider_gong.client.decode import decode_answer
+from airflow_provider_gong.client.oauth import OAuthTokens, Token
 from airflow_provider_gong.client.pacing import DEFAULT_PACERS, Pacer, PacerRegistry
 from airflow_provider_gong.client.retry import MIN_PROBE_WAIT, RetryPolicy
 from airflow_provider_gong.client.settings import DEFAULT_MAX_RETRY_WAIT, GongSettings
 from airflow_provider_gong.client.shared import SharedLimits, shared_limits
 from airflow_provider_gong.client.sync import Answer, SyncTransport
 from airflow_provider_gong.endpoints import Endpoint
-from airflow_provider_gong.exceptions import GongApiError, GongNotFoundError, GongRateLimitError
+from airflow_provider_gong.exceptions import (
+    GongApiError,
+    GongAuthError,
+    GongNotFoundError,
+    GongRateLimitError,
+)
 
 __all__ = ["AsyncGongClient", "GongClient"]
 
@@ -46,8 +52,11 @@ class _Client:
         pacers: PacerRegistry | None = None,
         clock: Callable[[], datetime] = now_utc,
         log: logging.Logger | logging.LoggerAdapter[Any] | None = None,
+        tokens: OAuthTokens | None = None,
     ) -> None:
         self.settings = settings
+        #: The OAuth app's tokens (``auth_mode="oauth"``), asked for the Authorization of every attempt.
+        self.tokens = tokens
         self.max_retry_wait = max_retry_wait
         self.retry_policy = RetryPolicy(
             max_retries=settings.max_retries, max_retry_wait=max_retry_wait, sleep=sleep, asleep=asleep
@@ -55,7 +64,7 @@ class _Client:
         registry = pacers if pacers is not None else DEFAULT_PACERS
         #: The pace shared by every client of this registry that talks to the same company.
         self.pacer: Pacer = registry.pacer_for(
-            settings.base_url, settings.authorization, settings.calls_per_second
+            settings.base_url, settings.identity, settings.calls_per_second
         )
         self.clock = clock
         #: The company's limits shared with every other process through Redis (``shared_state_url``), or
@@ -67,6 +76,15 @@ class _Client:
         #: Requests sent to Gong by this client (every attempt, retries and probes included).
         self.sent = 0
         self._sent_lock = threading.Lock()
+
+    def _renew(self, token: Token, error: GongAuthError) -> Token | None:
+        """After a 401: a newer token to send the call again with once, or ``None`` (raise the 401)."""
+        if self.tokens is None or error.status_code != 401:
+            return None
+        self.log.info(
+            "Gong refused the OAuth access token (401); sending the call again with a refreshed one"
+        )
+        return self.tokens.after_401(token.access_token)
 
     def _count_sent(self) -> None:
         with self._sent_lock:
@@ -160,12 +178,33 @@ class GongClient(_Client):
         :param json: JSON body.
         :param scopes: The endpoint's scopes, named in a 401/403 hint (``None``: the users scope).
         """
+        tokens = self.tokens
+        if tokens is None:
+            return self._send(method, path, params, json, scopes, None)
+        token = tokens.current()
+        try:
+            return self._send(method, path, params, json, scopes, token.access_token)
+        except GongAuthError as err:
+            renewed = self._renew(token, err)
+            if renewed is None:
+                raise
+        return self._send(method, path, params, json, scopes, renewed.access_token)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        scopes: tuple[str, ...] | None,
+        access_token: str | None,
+    ) -> dict[str, Any]:
         self.pacer.acquire()
         if self.shared is not None:
             # Redis failing now took its timeout: the process's own pace books this call again, from now.
             self.shared.acquire(method, path, self.max_retry_wait, failed=self.pacer.acquire)
         self._count_sent()
-        answer = self.transport.send(method, path, params=params, json=json)
+        answer = self.transport.send(method, path, params=params, json=json, access_token=access_token)
         try:
             return self._read(answer, method, path, scopes)
         except GongApiError as err:
@@ -287,11 +326,33 @@ class AsyncGongClient(_Client):
         scopes: tuple[str, ...] | None = None,
     ) -> dict[str, Any]:
         """One attempt under the pace, no retry: :meth:`GongClient.send_once`, awaited."""
+        tokens = self.tokens
+        if tokens is None:
+            return await self._send(method, path, params, json, scopes, None)
+        # The token manager blocks (its lock, the token call): in a thread, never in the event loop.
+        token = await asyncio.to_thread(tokens.current)
+        try:
+            return await self._send(method, path, params, json, scopes, token.access_token)
+        except GongAuthError as err:
+            renewed = await asyncio.to_thread(self._renew, token, err)
+            if renewed is None:
+                raise
+        return await self._send(method, path, params, json, scopes, renewed.access_token)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        scopes: tuple[str, ...] | None,
+        access_token: str | None,
+    ) -> dict[str, Any]:
         await self._apace()
         if self.shared is not None:
             await self.shared.aacquire(method, path, self.max_retry_wait, failed=self._apace)
         self._count_sent()
-        answer = await self.transport.send(method, path, params=params, json=json)
+        answer = await self.transport.send(method, path, params=params, json=json, access_token=access_token)
         try:
             return self._read(answer, method, path, scopes)
         except GongApiError as err:

@@ -7,11 +7,12 @@ connection by the same rules and a bad connection gives the same :class:`GongCon
 from __future__ import annotations
 
 import base64
+import hashlib
 import ipaddress
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 from urllib.parse import unquote, urlsplit
 
@@ -26,6 +27,7 @@ __all__ = [
     "USER_AGENT",
     "ConnectionFields",
     "GongSettings",
+    "OAuthApp",
     "SharedStateSettings",
     "check_hook_params",
     "checked_setting",
@@ -68,6 +70,9 @@ DEFAULT_MAX_RETRY_WAIT = 60.0
 
 #: Gong's default daily quota per company, the budget shared state keeps (``calls_per_day``).
 DEFAULT_CALLS_PER_DAY = 10_000
+
+#: Gong's token endpoint of OAuth apps (the extra ``token_url`` overrides it).
+DEFAULT_TOKEN_URL = "https://app.gong.io/oauth2/generate-customer-token"  # noqa: S105 - a URL, not a secret
 
 #: Redis's default port, when ``shared_state_url`` names none.
 DEFAULT_REDIS_PORT = 6379
@@ -139,29 +144,81 @@ class SharedStateSettings:
 
 
 @dataclass(frozen=True)
+class OAuthApp:
+    """
+    An OAuth app: the extras ``client_id``, ``client_secret``, ``refresh_token`` and ``token_url``.
+
+    :param client_id: The app's client id (not a secret).
+    :param client_secret: The app's client secret (masked in logs).
+    :param refresh_token: The refresh token the connection was seeded with (masked). Gong's refresh tokens
+        are single-use: the rotated ones live in the token store, never in the connection.
+    :param token_url: Gong's token endpoint (https; http only to loopback).
+    :param access_token: The connection's current access token, ``""`` when it has none (masked).
+    :param host_configured: Whether the connection names the API host; when it does not, the tenant's base
+        URL comes from the token answer's ``api_base_url_for_customer``.
+    :param key: Who this authorisation is, for the token store: a digest of the client id and the seed
+        refresh token, so re-seeding the connection starts afresh (never a secret).
+    """
+
+    client_id: str
+    client_secret: str
+    refresh_token: str
+    token_url: str
+    access_token: str
+    host_configured: bool
+    key: str
+
+    def __repr__(self) -> str:
+        return (
+            f"OAuthApp(client_id={self.client_id!r}, token_url={self.token_url!r}, "
+            f"host_configured={self.host_configured!r}, key={self.key!r})"
+        )
+
+
+@dataclass(frozen=True)
 class GongSettings:
     """
     What the hook resolved from its connection and arguments, once per hook.
 
     :param base_url: Gong API base URL, without a trailing ``/`` or ``/v2``.
-    :param authorization: The ``Authorization`` header value (masked in logs).
-    :param auth_mode: ``"basic"`` or ``"bearer"``.
+    :param authorization: The ``Authorization`` header value (masked in logs); ``""`` for an OAuth app,
+        whose header the client asks its token manager for at every attempt.
+    :param auth_mode: ``"basic"``, ``"bearer"`` (a fixed access token) or ``"oauth"`` (an OAuth app that
+        refreshes its tokens).
     :param timeout: Seconds to wait for Gong to connect and for each read.
     :param max_retries: Retries after the first attempt.
     :param calls_per_second: Client-side pace (0 = off).
     :param secrets: Every credential value, and what is derived from it, that logs must mask.
     :param shared: Where the company's limits are shared with other processes (``None``: this process
         alone paces its calls).
+    :param oauth: The OAuth app, for ``auth_mode="oauth"``.
     """
 
     base_url: str
     authorization: str
-    auth_mode: Literal["basic", "bearer"]
+    auth_mode: Literal["basic", "bearer", "oauth"]
     timeout: float
     max_retries: int
     calls_per_second: float
     secrets: tuple[str, ...] = field(default=(), compare=False)
     shared: SharedStateSettings | None = None
+    oauth: OAuthApp | None = None
+
+    @property
+    def identity(self) -> str:
+        """Who calls, for the process's pace: the Authorization value, or the OAuth app's stable key."""
+        return f"oauth:{self.oauth.key}" if self.oauth is not None else self.authorization
+
+    def with_base_url(self, base_url: str) -> GongSettings:
+        """
+        These settings for another base URL (the tenant's, from an OAuth token answer).
+
+        :param base_url: The normalised base URL.
+        """
+        shared = self.shared
+        if shared is not None:
+            shared = replace(shared, company=company_key(base_url))
+        return replace(self, base_url=base_url, shared=shared)
 
     def __repr__(self) -> str:
         # Never show the Authorization value, even in a debugger or a traceback.
@@ -213,15 +270,21 @@ def settings_from_connection(
             "check what was pasted there"
         )
     has_basic = bool(login or password)
-    if token and has_basic:
+    app = _oauth_app(extras, cid, token, host_configured=bool((conn.host or "").strip()))
+    if (token or app is not None) and has_basic:
+        what = "an OAuth app (client_id, client_secret, refresh_token)" if app else "an OAuth access_token"
         raise GongConfigError(
-            f"Gong connection '{cid}' has both an access key/secret and an OAuth access_token; "
-            "keep exactly one of them"
+            f"Gong connection '{cid}' has both an access key/secret and {what}; keep exactly one of them"
         )
-    mode: Literal["basic", "bearer"]
-    if token:
+    mode: Literal["basic", "bearer", "oauth"]
+    if app is not None:
+        authorization, mode = "", "oauth"
+        secrets: tuple[str, ...] = (app.client_secret, app.refresh_token)
+        if token:
+            secrets += (token, f"Bearer {token}")
+    elif token:
         authorization, mode = f"Bearer {token}", "bearer"
-        secrets: tuple[str, ...] = (token, authorization)
+        secrets = (token, authorization)
     elif login and password:
         encoded = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
         authorization, mode = f"Basic {encoded}", "basic"
@@ -248,7 +311,85 @@ def settings_from_connection(
         ),
         secrets=secrets,
         shared=shared,
+        oauth=app,
     )
+
+
+#: The extras of an OAuth app, by their labels in the connection form.
+OAUTH_FIELDS = {
+    "client_id": "OAuth client id (client_id)",
+    "client_secret": "OAuth client secret (client_secret)",
+    "refresh_token": "OAuth refresh token (refresh_token)",
+}
+
+
+def _oauth_app(
+    extras: dict[str, Any], conn_id: str, access_token: str, *, host_configured: bool
+) -> OAuthApp | None:
+    """The OAuth app of the extras (``None`` when none of its fields is set), all three fields checked."""
+    values = {name: _credential(_extra(extras, name), label, conn_id) for name, label in OAUTH_FIELDS.items()}
+    token_url = _extra(extras, "token_url")
+    if not any(values.values()):
+        if token_url not in (None, ""):
+            raise GongConfigError(
+                f"Gong connection '{conn_id}' sets token_url but no OAuth app: set client_id, client_secret "
+                "and refresh_token too"
+            )
+        return None
+    missing = [OAUTH_FIELDS[name] for name, value in values.items() if not value]
+    if missing:
+        raise GongConfigError(
+            f"Gong connection '{conn_id}': an OAuth app needs client_id, client_secret and refresh_token; "
+            f"missing: {', '.join(missing)}"
+        )
+    digest = hashlib.sha256(f"{values['client_id']}\0{values['refresh_token']}".encode()).hexdigest()
+    return OAuthApp(
+        client_id=values["client_id"],
+        client_secret=values["client_secret"],
+        refresh_token=values["refresh_token"],
+        token_url=check_token_url(token_url, conn_id),
+        access_token=access_token,
+        host_configured=host_configured,
+        key=digest[:32],
+    )
+
+
+def check_token_url(value: Any, conn_id: str) -> str:
+    """
+    The token endpoint of an OAuth app: the extra ``token_url``, else Gong's; https (http only to loopback).
+
+    :param value: The extra as given (``None`` or ``""``: Gong's endpoint).
+    :param conn_id: The connection id, for messages.
+    :raises GongConfigError: naming the problem (never a query string, which could hold a secret).
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_TOKEN_URL
+    where = f"Gong connection '{conn_id}': extra 'token_url'"
+    if not isinstance(value, str):
+        raise GongConfigError(f"{where} must be a URL, got a JSON {type(value).__name__}")
+    text = value.strip()
+    if any(char.isspace() or ord(char) < 32 or 127 <= ord(char) < 160 for char in text):
+        # urlsplit drops tabs and line breaks: the URL checked would not be the one sent.
+        raise GongConfigError(f"{where} contains spaces or control characters; paste the URL alone")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or "://" not in text:
+        raise GongConfigError(f"{where} must be a full https:// URL such as {DEFAULT_TOKEN_URL}")
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise GongConfigError(f"{where} must be a plain URL (no credentials, query or fragment)")
+    try:
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise GongConfigError(f"{where} has an invalid port") from None
+    if not hostname:
+        raise GongConfigError(f"{where} names no server")
+    if scheme == "http" and not _is_loopback(hostname):
+        raise GongConfigError(
+            f"{where}: refusing to send the OAuth client secret and refresh token over plain http to "
+            f"{hostname}; use https:// (http is only allowed to localhost, e.g. the Gong emulator)"
+        )
+    return text
 
 
 def _shared_state(

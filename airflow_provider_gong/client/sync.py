@@ -93,6 +93,7 @@ class SyncTransport:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        access_token: str | None = None,
     ) -> Answer:
         """
         Send one request and read its whole answer, or raise the typed transport error.
@@ -101,6 +102,8 @@ class SyncTransport:
         :param path: Path below the base URL.
         :param params: Query parameters.
         :param json: JSON body.
+        :param access_token: An OAuth app's current token, sent as ``Bearer`` instead of the settings'
+            Authorization.
         :raises GongConnectionError: (or :class:`GongTimeoutError`) when no complete answer came.
         """
         settings = self._settings
@@ -116,6 +119,7 @@ class SyncTransport:
                     timeout=settings.timeout,
                     stream=True,
                     allow_redirects=False,
+                    auth=None if access_token is None else _GongAuth(f"Bearer {access_token}"),
                 )
                 status = response.status_code
                 content = _read_body(response)

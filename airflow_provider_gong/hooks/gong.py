@@ -28,10 +28,12 @@ from airflow_provider_gong.client.shared import SharedStateUnavailableError
 from airflow_provider_gong.endpoints import DEFAULT_PROBE_ENDPOINT, ENDPOINTS
 from airflow_provider_gong.exceptions import (
     GongApiError,
+    GongConfigError,
     GongNotFoundError,
     GongRateLimitError,
     describe_keys,
 )
+from airflow_provider_gong.hooks.oauth import oauth_tokens
 from airflow_provider_gong.version_compat import BaseHook, mask_secret
 
 __all__ = ["GongHook", "GongSettings", "UsersResume"]
@@ -42,9 +44,13 @@ class GongHook(BaseHook):
     Talk to Gong's REST API with an Airflow connection of type ``gong``.
 
     The connection holds the company's API base URL (host), and either an access key (login) with its
-    secret (password) for Basic auth, or an OAuth ``access_token`` (extra) for Bearer auth. Nothing is
-    looked up and no request is sent until the first call. Every call goes through the client core
-    (:class:`~airflow_provider_gong.client.core.GongClient`): one retry policy
+    secret (password) for Basic auth, an OAuth ``access_token`` (extra) for Bearer auth, or an OAuth app
+    (extras ``client_id``, ``client_secret``, ``refresh_token``), whose access tokens the hook refreshes
+    itself, keeping Gong's single-use refresh tokens rotated safely across processes
+    (:class:`~airflow_provider_gong.client.oauth.OAuthTokens`; without a host, the company's
+    ``api_base_url_for_customer``). Nothing is looked up and no request is sent until the first call.
+    Every call goes through the client core (:class:`~airflow_provider_gong.client.core.GongClient`): one
+    retry policy
     (:class:`~airflow_provider_gong.client.retry.RetryPolicy`) and a client-side pace shared by every
     hook of the process that talks to the same company. With the connection extra ``shared_state_url``
     (a Redis URL; extra ``airflow-provider-gong[redis]``), every process of the company also shares one
@@ -100,6 +106,7 @@ class GongHook(BaseHook):
         self._pacers = pacers
         self._lock = threading.Lock()
         self._client: GongClient | None = None
+        self._testing = False  # test_connection: an OAuth app refreshes only with shared state
 
     # ------------------------------------------------------------------ connection form (Airflow < 3.2)
 
@@ -144,12 +151,25 @@ class GongHook(BaseHook):
         settings = settings_from_connection(conn, self.gong_conn_id, self._overrides)
         for secret in settings.secrets:
             mask_secret(secret)
+        tokens = None
+        if settings.oauth is not None:
+            # The Test button runs in the API server: it refreshes only where every process reads the
+            # rotated refresh token next (shared state); elsewhere a refresh would lose it.
+            tokens = oauth_tokens(
+                settings,
+                self.gong_conn_id,
+                mask=mask_secret,
+                log=self.log,
+                refresh_allowed=not (self._testing and settings.shared is None),
+            )
+            settings = tokens.base_url(settings)
         return GongClient(
             settings,
             max_retry_wait=self._max_retry_wait,
             sleep=self._sleep,
             pacers=self._pacers,
             log=self.log,
+            tokens=tokens,
         )
 
     @property
@@ -784,9 +804,15 @@ class GongHook(BaseHook):
         """
         Check the connection with one cheap authenticated call; never raises, never shows a secret.
 
+        An OAuth app tests with its current access token. It refreshes it (when expired, or after a 401)
+        only with ``shared_state_url``, where every process reads the rotated refresh token next; without
+        it, the message says a refresh would spend the single-use refresh token, and nothing is spent.
+
         :return: ``(True, message)`` naming the base URL, or ``(False, message)`` with the status and
             Gong's requestId.
         """
+        if self._client is None:
+            self._testing = True
         try:
             base_url = self.settings.base_url
         except Exception as err:
@@ -804,6 +830,8 @@ class GongHook(BaseHook):
             return False, f"Gong at {base_url} refused the test: {err}"
         except GongApiError as err:
             return False, f"Gong at {base_url} refused the test: {err}"
+        except GongConfigError as err:
+            return False, f"Gong at {base_url} was not tested further: {err}"
         except Exception as err:
             return False, f"Gong at {base_url} could not be reached: {err}"
         records, users = body.get("records"), body.get("users")

@@ -10,11 +10,13 @@ from typing import Any, Literal, NamedTuple, TypedDict
 from airflow_provider_gong import endpoints
 from airflow_provider_gong.client.core import AsyncGongClient
 from airflow_provider_gong.client.dates import moment_in, now_utc, parse_moment
+from airflow_provider_gong.client.oauth import OAuthTokens
 from airflow_provider_gong.client.pacing import PacerRegistry
 from airflow_provider_gong.client.retry import MIN_PROBE_WAIT
 from airflow_provider_gong.client.settings import DEFAULT_CONN_ID, GongSettings, settings_from_connection
 from airflow_provider_gong.endpoints import DEFAULT_PROBE_ENDPOINT
 from airflow_provider_gong.exceptions import GongError
+from airflow_provider_gong.hooks.oauth import oauth_tokens
 from airflow_provider_gong.version_compat import BaseTrigger, TriggerEvent, amask_secret, get_async_connection
 
 __all__ = [
@@ -195,8 +197,8 @@ class GongRateLimitTrigger(BaseTrigger):
         probes = 0
         try:
             endpoint = endpoints.probe_endpoint(self.probe_endpoint)
-            settings = await _async_settings(
-                self.gong_conn_id, {"timeout": self.timeout, "max_retries": self.max_retries}
+            settings, tokens = await _async_settings(
+                self.gong_conn_id, {"timeout": self.timeout, "max_retries": self.max_retries}, self.log
             )
         except Exception as err:
             yield _event(error_event(err, self.payload))
@@ -205,7 +207,7 @@ class GongRateLimitTrigger(BaseTrigger):
         give_up = parse_moment(self.give_up_at, "give_up_at")
         backoff = self.backoff
         client = AsyncGongClient(
-            settings, asleep=self._sleep, clock=self._clock, pacers=self._pacers, log=self.log
+            settings, asleep=self._sleep, clock=self._clock, pacers=self._pacers, log=self.log, tokens=tokens
         )
         async with client:
             while True:
@@ -268,13 +270,28 @@ class GongRateLimitTrigger(BaseTrigger):
                 )
 
 
-async def _async_settings(conn_id: str, overrides: Mapping[str, Any]) -> GongSettings:
-    """Fetch the connection without blocking the event loop; resolve it as the hook does; mask secrets."""
+async def _async_settings(
+    conn_id: str, overrides: Mapping[str, Any], log: Any
+) -> tuple[GongSettings, OAuthTokens | None]:
+    """
+    Fetch the connection without blocking the event loop; resolve it as the hook does; mask secrets.
+
+    An OAuth app's tokens come from the hook's token manager (:func:`~.hooks.oauth.oauth_tokens`), run in
+    worker threads: its lock and its token call block.
+    """
     conn = await get_async_connection(conn_id)
     settings = settings_from_connection(conn, conn_id, overrides)
     for secret in settings.secrets:
         await amask_secret(secret)
-    return settings
+    if settings.oauth is None:
+        return settings, None
+    loop = asyncio.get_running_loop()
+
+    def mask(value: str) -> None:  # called from the token manager's worker thread
+        asyncio.run_coroutine_threadsafe(amask_secret(value), loop).result()
+
+    tokens = oauth_tokens(settings, conn_id, mask=mask, log=log)
+    return await asyncio.to_thread(tokens.base_url, settings), tokens
 
 
 # ---------------------------------------------------------------------------------------------- events
