@@ -24,7 +24,10 @@ from typing import TYPE_CHECKING, Any
 import airflow
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import (
+        Asset,
+        AssetAlias,
         BaseHook,
         BaseOperator,
         BaseSensorOperator,
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
         AirflowTaskTimeout,
         TaskDeferred,
     )
+    from airflow.sdk.lineage import get_hook_lineage_collector
     from airflow.sdk.log import mask_secret
     from airflow.triggers.base import BaseTrigger, TriggerEvent
 
@@ -60,6 +64,8 @@ __all__ = [
     "AirflowSensorTimeout",
     "AirflowSkipException",
     "AirflowTaskTimeout",
+    "Asset",
+    "AssetAlias",
     "BaseHook",
     "BaseOperator",
     "BaseSensorOperator",
@@ -68,6 +74,7 @@ __all__ = [
     "Connection",
     "Context",
     "ObjectStoragePath",
+    "OperatorLineage",
     "TaskDeferred",
     "TriggerEvent",
     "Variable",
@@ -75,6 +82,7 @@ __all__ = [
     "conf",
     "delete_xcom",
     "get_async_connection",
+    "get_hook_lineage_collector",
     "mask_secret",
     "reschedules",
     "schedule_fields",
@@ -116,6 +124,15 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "conf": (_COMPAT,),
     "mask_secret": (_COMPAT,),
     "Variable": (_COMPAT,),
+    # Lineage: ``airflow.sdk`` on Airflow 3 (Asset, AssetAlias; the collector in ``airflow.sdk.lineage``
+    # from 3.2, ``airflow.lineage.hook`` before); Airflow 2.11's Dataset, DatasetAlias and
+    # ``airflow.lineage.hook`` under the Airflow 3 names (common-compat renames them; its lineage module
+    # gives Airflow 2.11's collector the ``*_asset`` methods).
+    "Asset": (_COMPAT,),
+    "AssetAlias": (_COMPAT,),
+    "get_hook_lineage_collector": ("airflow.providers.common.compat.lineage.hook",),
+    # The OpenLineage provider (optional extra ``openlineage``): the same module on every version.
+    "OperatorLineage": ("airflow.providers.openlineage.extractors",),
     # Not in common-compat: the Task SDK's location, then Airflow 2's.
     "AirflowRescheduleException": ("airflow.sdk.exceptions", "airflow.exceptions"),
     "BaseXCom": ("airflow.sdk.bases.xcom", "airflow.models.xcom"),

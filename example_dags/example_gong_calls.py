@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.providers.common.compat.sdk import DAG, task
+from airflow.providers.common.compat.sdk import DAG, Asset, task
 
 from airflow_provider_gong.operators.calls import GongCallsOperator
 from airflow_provider_gong.operators.transcripts import GongTranscriptsOperator
@@ -30,6 +30,10 @@ from airflow_provider_gong.operators.transcripts import GongTranscriptsOperator
 LAKE = os.environ.get("GONG_EXAMPLE_LAKE", "file:///tmp/gong-example-lake").rstrip("/")
 # Gong allows 3 calls per second and 10,000 calls per day per company: one pool for every Gong task.
 GONG_POOL = "gong_api"
+# The Asset of the calls' folder: each successful load records an event on it (extra: the window, the
+# partitions written, the record counts), which runs example_gong_calls_downstream. The operator adds it to
+# its outlets by itself (emit_asset=True); it is named here to be seen, and shared with that DAG.
+CALLS_ASSET = Asset(f"{LAKE}/calls")
 
 with DAG(
     dag_id="example_gong_calls",
@@ -45,6 +49,7 @@ with DAG(
     calls = GongCallsOperator(
         task_id="load_calls",
         output_path=f"{LAKE}/calls",
+        outlets=[CALLS_ASSET],
         content=[
             "parties",
             "topics",

@@ -16,6 +16,15 @@ from airflow_provider_gong.client.settings import check_hook_params
 from airflow_provider_gong.endpoints import DEFAULT_PROBE_ENDPOINT
 from airflow_provider_gong.exceptions import GongApiError, GongRateLimitError
 from airflow_provider_gong.hooks.gong import GongHook
+from airflow_provider_gong.lineage import (
+    RunLineage,
+    alias_name,
+    emit_asset_event,
+    operator_lineage,
+    output_outlet,
+    report_to_collector,
+    run_lineage,
+)
 from airflow_provider_gong.operators.arguments import (
     check_fields,
     check_mapped_output,
@@ -34,6 +43,7 @@ from airflow_provider_gong.operators.deferral import deadline_passed, defer_for,
 from airflow_provider_gong.operators.sinks import FileSink, Sink, XComSink, remove_stale_parts
 from airflow_provider_gong.triggers.rate_limit import error_from_event
 from airflow_provider_gong.version_compat import (
+    AIRFLOW_V_3_0_PLUS,
     TRIGGER_FAIL_REPR,
     BaseOperator,
     ObjectStoragePath,
@@ -107,6 +117,14 @@ class BaseGongFetchOperator(BaseOperator):
         Default: ``[operators] default_deferrable``.
     :param probe_endpoint: What the triggerer probes during that wait (Gong's ``operationId`` of a
         listing the credentials may read); default: the operator's :attr:`default_probe_endpoint`.
+    :param emit_asset: With ``output_path``: add its Asset to the task's outlets, so Airflow records an
+        Asset event (extra: the window, the partitions written, the record counts) when the task succeeds
+        and a DAG scheduled on that Asset runs. A templated ``output_path`` goes through the
+        ``AssetAlias`` ``gong/<dag_id>/<task_id>`` (Airflow 3 only); a mapped task adds none (give
+        ``partial(outlets=...)``).
+        Default ``True``; ``False`` adds no outlet. The run's
+        lineage (the ``gong://`` input, the output) is reported either way
+        (:mod:`airflow_provider_gong.lineage`).
     """
 
     #: What one record is, and many, for messages, logs and the XCom keys of the parts.
@@ -135,6 +153,7 @@ class BaseGongFetchOperator(BaseOperator):
         hook_params: dict[str, Any] | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         probe_endpoint: str | None = None,
+        emit_asset: bool = True,
         **kwargs: Any,
     ) -> None:
         ids_name = self.ids_argument
@@ -146,6 +165,8 @@ class BaseGongFetchOperator(BaseOperator):
         if not isinstance(gong_conn_id, str) or not gong_conn_id:
             raise ValueError(f"{task_id}: gong_conn_id must be a connection id, got {gong_conn_id!r}")
         self.check_flag("deferrable", deferrable)
+        self.check_flag("emit_asset", emit_asset)
+        self.emit_asset = emit_asset
         self.gong_conn_id = gong_conn_id
         self.fields = fields
         self.output_path = output_path
@@ -174,8 +195,24 @@ class BaseGongFetchOperator(BaseOperator):
                 raise ValueError(f"{task_id}: {err}") from None
         if is_literal(fields):
             self._check_fields(fields)
+        literal_output = None
         if is_literal(output_path):
-            check_output_path(output_path, task_id, self.record_plural)
+            literal_output = check_output_path(output_path, task_id, self.record_plural)
+        self._lineage: RunLineage | None = None
+        self._asset_outlet: Any = None
+        # A task unmapped from partial().expand() adds nothing: its outlets are the partial()'s, known when
+        # the DAG was parsed; an alias added only now is in no metadata database (Airflow 2.11 fails on it).
+        # Airflow 2.11 fails a task whose alias the DAG processor has not stored yet (``airflow dags test``
+        # never stores one): there a templated path adds no alias.
+        alias_ok = literal_output is not None or AIRFLOW_V_3_0_PLUS
+        if emit_asset and output_path not in (None, "") and alias_ok and mapped_operator(self) is None:
+            # Outlets are fixed when the DAG is parsed: a templated path goes through an alias.
+            outlet = output_outlet(literal_output, alias_name(self._dag_id_now(), task_id))
+            given = list(self.outlets or [])
+            # The same Asset given in ``outlets`` already (to show it in the DAG file): that one is used.
+            same = [each for each in given if getattr(each, "uri", None) == getattr(outlet, "uri", False)]
+            self._asset_outlet = same[0] if same else outlet
+            self.outlets = given if same else [*given, outlet]
 
     # ------------------------------------------------------------------------------ what a subclass gives
 
@@ -302,6 +339,53 @@ class BaseGongFetchOperator(BaseOperator):
             self.log.info("Task killed: removing the %d %s fetched so far", sink.count, self.record_plural)
             sink.discard()
 
+    # ------------------------------------------------------------------------------ lineage
+
+    def _dag_id_now(self) -> str | None:
+        """The DAG's id while the operator is built, if it is in one already."""
+        try:
+            return str(self.dag.dag_id) if self.has_dag() else None  # type: ignore[no-untyped-call]
+        except Exception:  # not in a DAG (yet): the alias is named by the task alone
+            return None
+
+    def _report_lineage(self, context: Context, hook: GongHook, output: Any, result: object) -> None:
+        """Report the finished run's lineage: collector, the output's Asset event, OpenLineage's later."""
+        try:
+            lineage = run_lineage(hook.settings.base_url, self.source(), output, result)
+        except Exception as err:  # lineage never fails a load that succeeded
+            self.log.warning("Could not work out the lineage of this run: %s", err)
+            return
+        self._lineage = lineage
+        try:
+            report_to_collector(hook, lineage)
+        except Exception as err:
+            self.log.warning("Could not report the lineage to Airflow's collector: %s", err)
+        if self._asset_outlet is not None and output is not None:
+            try:
+                emit_asset_event(context, self._asset_outlet, lineage)
+            except Exception as err:
+                self.log.warning("Could not give %s's Asset event its extra: %s", lineage.output_uri, err)
+
+    def _planned_lineage(self) -> RunLineage | None:
+        """What the run will read and write, before it ran (rendered arguments; ``None`` when unknown)."""
+        try:
+            output = check_output_path(self.output_path, self.task_id, self.record_plural)
+        except ValueError:
+            output = None
+        try:
+            return run_lineage(self.hook.settings.base_url, self.source(), output)
+        except Exception as err:
+            self.log.warning("Could not work out the lineage of this task: %s", err)
+            return None
+
+    def get_openlineage_facets_on_start(self) -> Any:
+        """OpenLineage (optional extra): the Gong input and the ``output_path`` output, before the run."""
+        return operator_lineage(self._planned_lineage())
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """OpenLineage: the run's input and output with the window and the record counts."""
+        return operator_lineage(self._lineage or self._planned_lineage())
+
     # ------------------------------------------------------------------------------ the checks
 
     def _check_fields(self, fields: object) -> list[str] | None:
@@ -369,6 +453,7 @@ class BaseGongFetchOperator(BaseOperator):
                 limit = err
             if limit is None:
                 result = sink.finish()
+                self._report_lineage(context, hook, plan.output, result)
                 if unseen and sink.count:
                     also = f"; Gong's {self.record_noun} keys include {', '.join(self.known_keys)}"
                     self.log.warning(
