@@ -14,6 +14,12 @@ __all__ = ["get_provider_info"]
 
 _INTEGRATION = "Gong"
 _MODULE = "airflow_provider_gong"
+_GONG_URIS = {
+    "schemes": ["gong"],
+    "handler": f"{_MODULE}.assets.sanitize_uri",
+    "factory": f"{_MODULE}.assets.create_asset",
+    "to_openlineage_converter": f"{_MODULE}.assets.convert_asset_to_openlineage",
+}
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -33,6 +39,9 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "hooks": [{"integration-name": _INTEGRATION, "python-modules": [f"{_MODULE}.hooks.gong"]}],
+        # The gong:// asset URI scheme (airflow_provider_gong.assets); "dataset-uris" for Airflow 2.11.
+        "asset-uris": [dict(_GONG_URIS)],
+        "dataset-uris": [dict(_GONG_URIS)],
         "operators": [
             {
                 "integration-name": _INTEGRATION,
@@ -63,15 +72,44 @@ def get_provider_info() -> dict[str, Any]:
                     "placeholders": {
                         "host": "https://us-12345.api.gong.io",
                         "login": "Access key from Gong > Company settings > API",
-                        "password": "Access key secret (leave empty when using an OAuth access token)",
+                        "password": "Access key secret (leave empty for an OAuth app or token)",
                     },
                 },
                 "conn-fields": {
+                    "client_id": {
+                        "label": "OAuth client id",
+                        "description": "Client id of a Gong OAuth app. With the client secret and a "
+                        "refresh token, the hook refreshes its access tokens itself; use them instead of "
+                        "the access key and secret. Leave the host empty to use the company's API base "
+                        "URL from Gong's token answer.",
+                        "schema": {"type": ["string", "null"]},
+                    },
+                    "client_secret": {
+                        "label": "OAuth client secret",
+                        "description": "Client secret of the Gong OAuth app.",
+                        "schema": {"type": ["string", "null"], "format": "password"},
+                    },
+                    "refresh_token": {
+                        "label": "OAuth refresh token",
+                        "description": "The first refresh token of the app's authorisation. Gong's refresh "
+                        "tokens are single-use: the rotated ones are kept in the shared state's Redis "
+                        "(encrypted with Airflow's Fernet key), else in an Airflow Variable. Any "
+                        "concurrency (two tasks, or a task and its trigger) needs the shared state URL.",
+                        "schema": {"type": ["string", "null"], "format": "password"},
+                    },
                     "access_token": {
                         "label": "OAuth access token",
                         "description": "Bearer token of a Gong OAuth app with the scope api:users:read. "
-                        "Use it instead of the access key and secret, not with them.",
+                        "Alone, it is used as it is until it expires; with an OAuth app, it is the app's "
+                        "current token. Not with the access key and secret.",
                         "schema": {"type": ["string", "null"], "format": "password"},
+                    },
+                    "token_url": {
+                        "label": "OAuth token URL",
+                        "description": "Gong's token endpoint, when not "
+                        "https://app.gong.io/oauth2/generate-customer-token (https only; http only to "
+                        "localhost).",
+                        "schema": {"type": ["string", "null"]},
                     },
                     "timeout": {
                         "label": "Timeout (seconds)",

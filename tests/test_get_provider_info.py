@@ -74,7 +74,11 @@ def test_conn_fields() -> None:
     fields = conn_type["conn-fields"]
 
     assert set(fields) == {
+        "client_id",
+        "client_secret",
+        "refresh_token",
         "access_token",
+        "token_url",
         "timeout",
         "max_retries",
         "calls_per_second",
@@ -83,6 +87,14 @@ def test_conn_fields() -> None:
     }
     assert fields["access_token"]["schema"]["format"] == "password"
     assert "api:users:read" in fields["access_token"]["description"]
+    # An OAuth app: the client secret and the single-use refresh token are masked, the client id and the
+    # token endpoint are not secrets.
+    for name in ("client_secret", "refresh_token"):
+        assert fields[name]["schema"] == {"type": ["string", "null"], "format": "password"}, name
+    for name in ("client_id", "token_url"):
+        assert fields[name]["schema"] == {"type": ["string", "null"]}, name
+    assert "shared state" in fields["refresh_token"]["description"].lower()
+    assert "https://app.gong.io/oauth2/generate-customer-token" in fields["token_url"]["description"]
     assert fields["calls_per_second"]["schema"]["default"] == 3
     # The Redis URL may hold Redis's password: a masked field, a sensitive value to Airflow.
     assert fields["shared_state_url"]["schema"]["format"] == "password"
@@ -175,7 +187,11 @@ def test_providers_manager_form_widgets(providers_manager: dict[str, Any]) -> No
     widgets = providers_manager["widgets"]
 
     assert set(widgets) == {
+        "extra__gong__client_id",
+        "extra__gong__client_secret",
+        "extra__gong__refresh_token",
         "extra__gong__access_token",
+        "extra__gong__token_url",
         "extra__gong__timeout",
         "extra__gong__max_retries",
         "extra__gong__calls_per_second",
@@ -185,6 +201,11 @@ def test_providers_manager_form_widgets(providers_manager: dict[str, Any]) -> No
     assert widgets["extra__gong__access_token"]["is_sensitive"] is True
     # Airflow masks a sensitive extra in the UI, the API and its logs: the Redis URL may hold a password.
     assert widgets["extra__gong__shared_state_url"]["is_sensitive"] is True
+    # The OAuth app's client secret and refresh token are sensitive; its client id and token URL are not.
+    for name in ("client_secret", "refresh_token"):
+        assert widgets[f"extra__gong__{name}"]["is_sensitive"] is True, name
+    for name in ("client_id", "token_url"):
+        assert widgets[f"extra__gong__{name}"]["is_sensitive"] is False, name
     for name in ("timeout", "max_retries", "calls_per_second", "calls_per_day"):
         assert widgets[f"extra__gong__{name}"]["is_sensitive"] is False
         assert widgets[f"extra__gong__{name}"]["field_name"] == name
@@ -199,3 +220,28 @@ def test_providers_manager_form_widgets(providers_manager: dict[str, Any]) -> No
     # Airflow 2.11 records the hook's class name alone, Airflow 3 its dotted path.
     hook_class = "airflow_provider_gong.hooks.gong.GongHook" if AIRFLOW_V_3_0_PLUS else "GongHook"
     assert all(w["hook_class_name"] == hook_class for w in widgets.values())
+
+
+@pytest.mark.parametrize("key", ["asset-uris", "dataset-uris"])
+def test_the_gong_uri_scheme_is_registered_with_importable_handlers(key: str) -> None:
+    (entry,) = get_provider_info()[key]
+    assert entry["schemes"] == ["gong"]
+    assert set(entry) == {"schemes", "handler", "factory", "to_openlineage_converter"}
+    for role in ("handler", "factory", "to_openlineage_converter"):
+        module, _, name = entry[role].rpartition(".")
+        assert callable(getattr(importlib.import_module(module), name)), entry[role]
+
+
+def test_providers_manager_sanitises_gong_uris_with_our_handler(tmp_path: Any) -> None:
+    found = run_python(
+        """
+        import json
+        from airflow.providers_manager import ProvidersManager
+        manager = ProvidersManager()
+        handlers = getattr(manager, "asset_uri_handlers", None) or manager.dataset_uri_handlers
+        handler = handlers["gong"]
+        print(json.dumps(f"{handler.__module__}.{handler.__name__}"))
+        """,
+        home=tmp_path,
+    )
+    assert found == "airflow_provider_gong.assets.sanitize_uri"

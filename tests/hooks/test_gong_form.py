@@ -74,14 +74,16 @@ def test_password_conn_fields_are_password_widgets(widgets: dict[str, Any], wtfo
     from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 
     secret = {name for name, definition in CONN_FIELDS.items() if definition["schema"].get("format")}
-    assert secret == {"access_token", "shared_state_url"}  # the Redis URL may hold its password
+    # The OAuth app's secret, its refresh and access tokens; the Redis URL may hold a password.
+    assert secret == {"client_secret", "refresh_token", "access_token", "shared_state_url"}
     for name, unbound in widgets.items():
         is_password = unbound.field_class is wtforms.PasswordField
         assert is_password == (name in secret), name
         assert isinstance(unbound.kwargs["widget"], BS3PasswordFieldWidget) == is_password, name
-    rendered = str(_bound_form(widgets)["access_token"]())
-    assert 'type="password"' in rendered
-    assert 'class="form-control"' in rendered
+    for name in ("access_token", "client_secret", "refresh_token"):
+        rendered = str(_bound_form(widgets)[name]())
+        assert 'type="password"' in rendered, name
+        assert 'class="form-control"' in rendered, name
 
 
 def test_number_fields_are_text_integers_are_integer_fields(widgets: dict[str, Any], wtforms: Any) -> None:
@@ -113,7 +115,11 @@ def test_numbers_are_stored_as_json_numbers(widgets: dict[str, Any]) -> None:
     )
     assert bound.validate(), bound.errors
     assert bound.data == {
+        "client_id": None,
+        "client_secret": None,
+        "refresh_token": None,
         "access_token": "",
+        "token_url": None,
         "timeout": 12.5,
         "max_retries": 2,
         "calls_per_second": 0,
@@ -269,7 +275,10 @@ def test_hook_meta_of_airflow_3_0_and_3_1(tmp_path: Path) -> None:
     for name, definition in CONN_FIELDS.items():
         assert extras[name]["schema"]["title"] == definition["label"], name
         assert extras[name]["description"] == definition["description"], name
-    assert extras["access_token"]["schema"]["format"] == "password"
+    for name in ("access_token", "client_secret", "refresh_token"):
+        assert extras[name]["schema"]["format"] == "password", name
+    for name in ("client_id", "token_url"):
+        assert "format" not in extras[name]["schema"], name
     assert extras["max_retries"]["schema"]["type"] == ["integer", "null"]
     # No decimal field in those stand-ins: numbers are text there, which the hook reads as well.
     assert extras["timeout"]["schema"]["type"] == ["string", "null"]

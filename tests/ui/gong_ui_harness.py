@@ -229,7 +229,7 @@ STANDARD_FIELDS = {
     "login": ("Access key", "Access key from Gong > Company settings > API", "text"),
     "password": (
         "Access key secret",
-        "Access key secret (leave empty when using an OAuth access token)",
+        "Access key secret (leave empty for an OAuth app or token)",
         "password",
     ),
 }
@@ -631,19 +631,50 @@ class ConnectionsPage(BrowserPage):
             return True
 
         self._until(f"{name!r} to take a click", clicked)
-        element.send_keys(Keys.CONTROL, "a")
-        element.send_keys(Keys.DELETE)
-        element.send_keys(value)
+        # A number input re-renders on every keystroke; on a busy machine a "." typed mid-render can be
+        # lost ("15" for "1.5"): type it again, a few times, before waiting for the value for good.
+        for _attempt in range(3):
+            element.send_keys(Keys.CONTROL, "a")
+            element.send_keys(Keys.DELETE)
+            element.send_keys(value)
+            try:
+                WebDriverWait(self.driver, 3).until(lambda _driver: element.get_attribute("value") == value)
+            except TimeoutException:
+                continue
+            break
         self._until(
             f"{name!r} to hold the typed value",
             lambda _driver: element.get_attribute("value") == value,
         )
 
     def extra_json(self) -> str:
-        """The text of the "Extra Fields JSON" editor (open that section first)."""
+        """The text of the "Extra Fields JSON" editor (open that section first).
+
+        Monaco renders only the lines in view, and the editor shows about ten: it is made taller first
+        (it lays itself out again on a resize), so the rendered lines are the whole text.
+        """
 
         lines = self.dialog.find_elements(By.CSS_SELECTOR, ".view-lines")
-        return str(lines[0].text) if lines else ""
+        if not lines:
+            return ""
+        self.driver.execute_script(
+            "let box = arguments[0].closest('.monaco-editor');"
+            "for (let i = 0; box && i < 3; i++, box = box.parentElement) { box.style.height = '640px'; }",
+            lines[0],
+        )
+
+        def whole(_driver: WebDriver) -> str | None:
+            text = str(lines[0].text)
+            try:
+                json.loads(text)
+            except ValueError:
+                return None
+            return text
+
+        try:
+            return WebDriverWait(self.driver, 10).until(whole)
+        except TimeoutException:
+            return str(lines[0].text)  # what is in view: the caller's json.loads names the problem
 
     def save(self) -> None:
         """Click Save and wait for the dialog to close."""

@@ -22,6 +22,7 @@ from gong_ui_harness import (
     EMULATOR_SECRET,
     EMULATOR_USERS,
     STANDARD_FIELDS,
+    WINDOW,
     ApiServer,
     ConnectionsPage,
     Emulator,
@@ -45,7 +46,11 @@ FORM_CONN_ID = "gong_ui_form"
 
 EXTRA_FIELDS = {
     # input name: (label, start of the description, input type)
+    "element_client_id": ("OAuth client id", "Client id of a Gong OAuth app", "text"),
+    "element_client_secret": ("OAuth client secret", "Client secret of the Gong OAuth app", "password"),
+    "element_refresh_token": ("OAuth refresh token", "The first refresh token of the app's", "password"),
     "element_access_token": ("OAuth access token", "Bearer token of a Gong OAuth app", "password"),
+    "element_token_url": ("OAuth token URL", "Gong's token endpoint", "text"),
     "element_timeout": ("Timeout (seconds)", "How long to wait for Gong", "text"),
     "element_max_retries": ("Max retries", "Retries of a call that failed", "text"),
     "element_calls_per_second": ("Calls per second", "Client-side pace, shared by the threads", "text"),
@@ -92,15 +97,21 @@ def test_hook_meta_describes_the_gong_form(api_server: ApiServer) -> None:
         assert (standard[field]["title"], standard[field]["placeholder"]) == (label, placeholder)
     extras = meta["extra_fields"]
     assert set(extras) == {
+        "client_id",
+        "client_secret",
+        "refresh_token",
         "access_token",
+        "token_url",
         "timeout",
         "max_retries",
         "calls_per_second",
         "shared_state_url",
         "calls_per_day",
     }
-    assert extras["access_token"]["schema"]["format"] == "password"
-    assert extras["shared_state_url"]["schema"]["format"] == "password"
+    for name in ("client_secret", "refresh_token", "access_token", "shared_state_url"):
+        assert extras[name]["schema"]["format"] == "password", name
+    for name in ("client_id", "token_url"):
+        assert "format" not in extras[name]["schema"], name
 
 
 def test_add_form_shows_the_gong_fields(connections_page: ConnectionsPage) -> None:
@@ -142,7 +153,12 @@ def test_add_form_shows_the_gong_fields(connections_page: ConnectionsPage) -> No
     page.open_section("Extra Fields")
     page.fill("element_timeout", "30")
     page.fill("element_max_retries", "5")
-    extra = page.screenshot("form-example-extra-fields", page.dialog)
+    # The OAuth app's fields make the Extra Fields taller than the window: a taller one shows them all.
+    page.driver.set_window_size(WINDOW[0], 2400)
+    try:
+        extra = page.screenshot("form-example-extra-fields", page.dialog)
+    finally:
+        page.driver.set_window_size(*WINDOW)
     page.close_dialog()
     composed = page.side_by_side("form-example", [standard, extra])
     if not DOCS_SCREENSHOT.exists() or os.environ.get("GONG_UI_UPDATE_DOCS") == "1":
@@ -172,7 +188,11 @@ def form_connection(browser: Any, api_server: ApiServer, gong_emulator: Emulator
     editor = page.extra_json()
     page.screenshot("form-filled-extra-json", page.dialog)
     assert json.loads(editor) == {
+        "client_id": None,
+        "client_secret": None,
+        "refresh_token": None,
         "access_token": None,
+        "token_url": None,
         "timeout": 12.5,
         "max_retries": 2,
         "calls_per_second": 1.5,
@@ -199,7 +219,11 @@ def test_form_values_reach_the_hook(
     # The React UI stores extras under their bare names, numbers as JSON numbers, and an untouched
     # secret extra as null (not "extra__gong__timeout", not numeric strings).
     assert json.loads(stored["extra"]) == {
+        "client_id": None,
+        "client_secret": None,
+        "refresh_token": None,
         "access_token": None,
+        "token_url": None,
         "timeout": 12.5,
         "max_retries": 2,
         "calls_per_second": 1.5,

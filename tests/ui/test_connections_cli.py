@@ -12,6 +12,7 @@ import json
 import re
 
 import pytest
+import requests
 from gong_ui_harness import (
     EMULATOR_ACCESS_KEY,
     EMULATOR_SECRET,
@@ -22,6 +23,7 @@ from gong_ui_harness import (
 )
 
 from airflow_provider_gong import __version__
+from airflow_provider_gong.testing.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, TOKEN_PATH
 from airflow_provider_gong.version_compat import AIRFLOW_VERSION
 
 pytestmark = [pytest.mark.ui, pytest.mark.airflow_run]
@@ -105,3 +107,43 @@ def test_connections_test_fails_with_request_id_and_no_secret(
     assert re.search(r"\(requestId [0-9a-z]+\)", result.stdout), result.stdout
     assert WRONG_SECRET not in output
     assert basic_value(EMULATOR_ACCESS_KEY, WRONG_SECRET) not in output
+
+
+def test_connections_test_of_an_oauth_app_does_not_spend_its_refresh_token(
+    airflow: Airflow, gong_emulator: Emulator
+) -> None:
+    """Without shared state, the command says a refresh would spend the single-use token, and spends none."""
+    refresh_token = gong_emulator.control("POST", "/_emulator/oauth/refresh-token")["refresh_token"]
+    before = gong_emulator.stats()["oauth_token_requests"]
+    _add(
+        airflow,
+        "gong_cli_oauth_app",
+        {
+            "conn_type": "gong",
+            "host": gong_emulator.url,
+            "extra": {
+                "client_id": DEFAULT_CLIENT_ID,
+                "client_secret": DEFAULT_CLIENT_SECRET,
+                "refresh_token": refresh_token,
+                "token_url": gong_emulator.url + TOKEN_PATH,
+            },
+        },
+    )
+    result = airflow.cli("connections", "test", "gong_cli_oauth_app")
+    output = result.stdout + result.stderr
+    assert result.returncode == FAILED_TEST_EXIT, output
+    assert "Connection failed!" in result.stdout
+    assert "would spend the single-use refresh token" in " ".join(result.stdout.split())  # lines wrap
+    assert refresh_token not in output
+    assert DEFAULT_CLIENT_SECRET not in output
+    assert gong_emulator.stats()["oauth_token_requests"] == before
+    # Still usable: the emulator rotates it for us (a 200), which spends it only now.
+    with requests.Session() as http:
+        http.trust_env = False
+        answer = http.post(
+            gong_emulator.url + TOKEN_PATH,
+            params={"grant_type": "refresh_token", "refresh_token": refresh_token},
+            auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+            timeout=30,
+        )
+    assert answer.status_code == 200, answer.text
