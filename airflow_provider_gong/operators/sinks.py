@@ -222,7 +222,7 @@ class FileSink(Sink):
                 with contextlib.suppress(OSError, ValueError):
                     out.close()
         self._remove(self.parts + 1)
-        self._joined().unlink(missing_ok=True)
+        _unlink(self._joined())
 
     def stored_ids(self) -> set[str]:
         self._check_earlier_parts()
@@ -250,8 +250,20 @@ class FileSink(Sink):
 
     def _remove(self, parts: int) -> None:
         for number in range(parts):
-            self._part(number).unlink(missing_ok=True)
-            self._part(number, ".ids").unlink(missing_ok=True)
+            _unlink(self._part(number))
+            _unlink(self._part(number, ".ids"))
+
+
+def _unlink(path: ObjectStoragePath) -> None:
+    """
+    Remove ``path`` if it is there, also when another thread removes it at the same moment.
+
+    ``on_kill`` discards the sink from the signal's thread while the fetch, stopped by it, discards it too:
+    universal-pathlib's ``unlink(missing_ok=True)`` looks first, then removes, and raises
+    ``FileNotFoundError`` when the other thread removed the file in between.
+    """
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink(missing_ok=True)
 
 
 def remove_stale_parts(path: ObjectStoragePath, log: logging.Logger | Any) -> None:
