@@ -66,6 +66,9 @@ CONF="$("$VENV/bin/python" -c 'import json, re, sys; print(json.dumps({"user_ids
 echo "==> airflow db migrate (AIRFLOW_HOME=$AIRFLOW_HOME)"
 "$VENV/bin/airflow" db migrate >"$AIRFLOW_HOME/migrate.log" 2>&1 || { tail -50 "$AIRFLOW_HOME/migrate.log" >&2; exit 1; }
 "$VENV/bin/airflow" pools set gong_api 1 "Gong API: 3 calls/s and 10,000 calls/day per company" >/dev/null
+# The DAG processor's record of the DAGs and their Assets (the calls' folder is an outlet): Airflow 3.0's
+# `dags test` fails a task whose outlet Asset is not recorded yet; later versions record it themselves.
+"$VENV/bin/airflow" dags reserialize >"$AIRFLOW_HOME/reserialize.log" 2>&1 || { tail -50 "$AIRFLOW_HOME/reserialize.log" >&2; exit 1; }
 
 echo "==> airflow dags test example_gong_users -c '$CONF'"
 set +e
