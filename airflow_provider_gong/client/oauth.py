@@ -231,13 +231,9 @@ class RedisTokenStore:
     """
 
     def __init__(self, url: str, location: str, key: str, fernet: Any, lock_seconds: float) -> None:
-        try:
-            import redis  # noqa: PLC0415 - optional extra
-        except ImportError:
-            raise GongConfigError(
-                "the Gong connection sets shared_state_url, but redis is not installed: "
-                "pip install 'airflow-provider-gong[redis]'"
-            ) from None
+        from airflow_provider_gong.client.shared import redis_modules  # noqa: PLC0415 - optional extra
+
+        redis = redis_modules()[0]  # the shared state's modules, or its error naming the extra
         self._redis = redis
         self._client = redis.Redis.from_url(url, socket_timeout=5.0, socket_connect_timeout=5.0)
         self.where = f"Redis at {location}"

@@ -106,7 +106,7 @@ return current
 """
 
 
-def _redis_modules() -> tuple[Any, Any, Any]:
+def redis_modules() -> tuple[Any, Any, Any]:
     """The redis and pyrate-limiter modules, or a :class:`GongConfigError` naming the extra."""
     try:
         import pyrate_limiter  # noqa: PLC0415 - optional extra
@@ -145,7 +145,7 @@ class SharedLimits:
         self._clock = clock
         self._sleep = time.sleep
         self._asleep = asyncio.sleep
-        self._redis, self._aredis, self._pyrate = _redis_modules()
+        self._redis, self._aredis, self._pyrate = redis_modules()
         prefix = f"gong:{shared.company}"
         self.pace_key = f"{prefix}:pace"
         self.hold_key = f"{prefix}:hold"
